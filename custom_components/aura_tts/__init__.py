@@ -1,0 +1,67 @@
+"""Aura TTS: Deepgram Aura voices for Home Assistant through the AI/ML API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_API_KEY, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .api import (
+    AuraClient,
+    AuraError,
+    AuthenticationError,
+    CannotConnectError,
+    InsufficientCreditError,
+    ServerError,
+)
+from .const import CONF_BASE_URL, DOMAIN
+
+PLATFORMS: list[Platform] = [Platform.TTS]
+
+
+@dataclass
+class AuraRuntimeData:
+    """What a loaded entry holds while it runs."""
+
+    client: AuraClient
+
+
+type AuraConfigEntry = ConfigEntry[AuraRuntimeData]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool:
+    """Check the key, then set up the TTS entity."""
+    client = AuraClient(
+        async_get_clientsession(hass), entry.data[CONF_API_KEY], entry.data[CONF_BASE_URL]
+    )
+    try:
+        await client.async_validate_key()
+    except AuthenticationError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except InsufficientCreditError:
+        # The key is good; synthesis will say "no credit" when it is used.
+        pass
+    except (CannotConnectError, ServerError) as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="cannot_connect"
+        ) from err
+    except AuraError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="unexpected_answer",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    entry.runtime_data = AuraRuntimeData(client)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool:
+    """Unload the TTS entity."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

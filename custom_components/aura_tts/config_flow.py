@@ -1,0 +1,223 @@
+"""Config flow for Aura TTS: API key (checked before anything is stored), then a voice."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import hashlib
+import logging
+from typing import Any
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import callback
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+from yarl import URL
+
+from .api import (
+    DEFAULT_BASE_URL,
+    AuraClient,
+    AuraError,
+    AuthenticationError,
+    CannotConnectError,
+    InsufficientCreditError,
+    ServerError,
+)
+from .const import CONF_BASE_URL, CONF_VOICE, DOMAIN, SECTION_ADVANCED
+from .voices import DEFAULT_VOICE_ID, VOICES, parse_voice_id
+
+_LOGGER = logging.getLogger(__name__)
+
+_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+
+
+def key_fingerprint(api_key: str) -> str:
+    """A stable ID for the account's key that does not reveal the key."""
+    return hashlib.sha256(api_key.strip().encode()).hexdigest()[:32]
+
+
+def _voice_schema(default: str) -> vol.Schema:
+    options = [SelectOptionDict(value=v.voice_id, label=v.label) for v in VOICES.values()]
+    return vol.Schema(
+        {
+            vol.Required(CONF_VOICE, default=default): SelectSelector(
+                SelectSelectorConfig(
+                    options=options, mode=SelectSelectorMode.DROPDOWN, custom_value=True
+                )
+            )
+        }
+    )
+
+
+def _key_schema(base_url: str) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_API_KEY): _KEY_SELECTOR,
+            vol.Required(SECTION_ADVANCED): section(
+                vol.Schema({vol.Required(CONF_BASE_URL, default=base_url): _URL_SELECTOR}),
+                {"collapsed": True},
+            ),
+        }
+    )
+
+
+def _normalized_url(url: str) -> str | None:
+    """The server URL without a trailing slash, or None when it is not http(s)."""
+    try:
+        parsed = URL(url.strip())
+    except ValueError:
+        return None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return None
+    return str(parsed).rstrip("/")
+
+
+class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add, re-authenticate and reconfigure an AI/ML API account."""
+
+    VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing checked."""
+        self._data: dict[str, str] = {}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> AuraOptionsFlow:
+        """Change the default voice."""
+        return AuraOptionsFlow()
+
+    async def _check(self, api_key: str, base_url: str) -> dict[str, str]:
+        """Check the key against the server; return form errors (empty when fine)."""
+        client = AuraClient(async_get_clientsession(self.hass), api_key, base_url)
+        try:
+            await client.async_validate_key()
+        except AuthenticationError:
+            return {"base": "invalid_auth"}
+        except InsufficientCreditError:
+            return {"base": "no_credit"}
+        except (CannotConnectError, ServerError):
+            return {"base": "cannot_connect"}
+        except AuraError as err:
+            _LOGGER.debug("Unexpected answer while checking the key: %s", err)
+            return {"base": "unexpected_answer"}
+        return {}
+
+    async def _check_input(self, user_input: dict[str, Any]) -> tuple[dict[str, str], str, str]:
+        api_key = user_input[CONF_API_KEY].strip()
+        base_url = _normalized_url(user_input[SECTION_ADVANCED][CONF_BASE_URL])
+        if base_url is None:
+            return {"base": "invalid_url"}, api_key, ""
+        return await self._check(api_key, base_url), api_key, base_url
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the API key (and, under Advanced, the server)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors, api_key, base_url = await self._check_input(user_input)
+            if not errors:
+                await self.async_set_unique_id(key_fingerprint(api_key))
+                self._abort_if_unique_id_configured()
+                self._data = {CONF_API_KEY: api_key, CONF_BASE_URL: base_url}
+                return await self.async_step_voice()
+        suggested = self.add_suggested_values_to_schema(
+            _key_schema(DEFAULT_BASE_URL), user_input or {}
+        )
+        return self.async_show_form(step_id="user", data_schema=suggested, errors=errors)
+
+    async def async_step_voice(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick the voice."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            voice_id = user_input[CONF_VOICE].strip()
+            if parse_voice_id(voice_id) is None:
+                errors[CONF_VOICE] = "invalid_voice"
+            else:
+                return self.async_create_entry(
+                    title="Aura TTS", data=self._data, options={CONF_VOICE: voice_id}
+                )
+        return self.async_show_form(
+            step_id="voice", data_schema=_voice_schema(DEFAULT_VOICE_ID), errors=errors
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The key was rejected: ask for a new one."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Check and store the new key; the voice and server stay as they were."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            api_key = user_input[CONF_API_KEY].strip()
+            errors = await self._check(api_key, entry.data[CONF_BASE_URL])
+            if not errors:
+                return self._update_key(entry, api_key, entry.data[CONF_BASE_URL])
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(CONF_API_KEY): _KEY_SELECTOR}),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the key or the server."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors, api_key, base_url = await self._check_input(user_input)
+            if not errors:
+                return self._update_key(entry, api_key, base_url)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=_key_schema(entry.data[CONF_BASE_URL]),
+            errors=errors,
+        )
+
+    def _update_key(self, entry: ConfigEntry, api_key: str, base_url: str) -> ConfigFlowResult:
+        """Store a checked key; its fingerprint becomes the entry's unique ID."""
+        unique_id = key_fingerprint(api_key)
+        for other in self._async_current_entries(include_ignore=False):
+            if other.entry_id != entry.entry_id and other.unique_id == unique_id:
+                return self.async_abort(reason="already_configured")
+        return self.async_update_reload_and_abort(
+            entry,
+            unique_id=unique_id,
+            data_updates={CONF_API_KEY: api_key, CONF_BASE_URL: base_url},
+        )
+
+
+class AuraOptionsFlow(OptionsFlow):
+    """Change the default voice; it applies to the next message, no reload needed."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick the voice."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            voice_id = user_input[CONF_VOICE].strip()
+            if parse_voice_id(voice_id) is not None:
+                return self.async_create_entry(data={CONF_VOICE: voice_id})
+            errors[CONF_VOICE] = "invalid_voice"
+        current = self.config_entry.options.get(CONF_VOICE, DEFAULT_VOICE_ID)
+        return self.async_show_form(
+            step_id="init", data_schema=_voice_schema(current), errors=errors
+        )

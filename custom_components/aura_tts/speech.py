@@ -1,0 +1,180 @@
+"""A text stream in, one continuous audio stream out (no Home Assistant imports).
+
+Sentences are cut from the text as it arrives (an LLM writing its answer, or one whole
+message). The first is sent at once; later ones are packed with whatever else is already
+written, up to the per-request limit, and synthesized ahead (bounded) while earlier audio
+still flows. Audio comes out in order: for WAV one header, then PCM of every piece.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterable
+import contextlib
+from dataclasses import dataclass, field
+
+from sentence_stream import SentenceBoundaryDetector
+
+from .api import MAX_CONCURRENT_REQUESTS, MAX_TEXT_LENGTH, AuraClient
+from .audio import AudioFormat, parse_wav_header, wav_header
+from .text import split_text
+
+LOOKAHEAD = 4  # pieces synthesized ahead of the one playing
+_END = object()
+
+
+@dataclass
+class _TextPieces:
+    """Sentences as they complete, handed out as request-sized pieces."""
+
+    limit: int
+    sentences: deque[str] = field(default_factory=deque)
+    finished: bool = False
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def read(self, text: AsyncIterable[str]) -> None:
+        detector = SentenceBoundaryDetector()
+        try:
+            async for chunk in text:
+                for sentence in detector.add_chunk(chunk):
+                    self._add(sentence)
+            self._add(detector.finish())
+        finally:
+            self.finished = True
+            self.changed.set()
+
+    def _add(self, sentence: str) -> None:
+        if sentence.strip():
+            # A sentence over the limit becomes several parts here, so packing stays simple.
+            self.sentences.extend(split_text(sentence, self.limit))
+            self.changed.set()
+
+    async def next_piece(self) -> str | None:
+        """The next piece: every sentence already written, packed up to the limit."""
+        while not self.sentences:
+            if self.finished:
+                return None
+            self.changed.clear()
+            await self.changed.wait()
+        piece = self.sentences.popleft()
+        while self.sentences and len(piece) + 1 + len(self.sentences[0]) <= self.limit:
+            piece = f"{piece} {self.sentences.popleft()}"
+        return piece
+
+
+class SpeechStream:
+    """Synthesize a text stream into one ordered audio stream."""
+
+    def __init__(
+        self,
+        client: AuraClient,
+        voice_id: str,
+        audio_format: AudioFormat,
+        *,
+        limiter: asyncio.Semaphore | None = None,
+        limit: int = MAX_TEXT_LENGTH,
+        lookahead: int = LOOKAHEAD,
+    ) -> None:
+        """Speak with ``voice_id`` in ``audio_format``; ``limiter`` caps requests in flight."""
+        self._client = client
+        self._voice_id = voice_id
+        self._format = audio_format
+        self._limiter = limiter or asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
+        self._limit = limit
+        self._lookahead = lookahead
+        self.pieces_spoken = 0
+
+    async def audio(self, text: AsyncIterable[str]) -> AsyncGenerator[bytes]:
+        """Yield the audio of ``text``; closing the generator stops every request."""
+        pieces = _TextPieces(self._limit)
+        order: asyncio.Queue[asyncio.Queue[object] | None] = asyncio.Queue()
+        slots = asyncio.Semaphore(self._lookahead)
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def fetch(piece: str, out: asyncio.Queue[object]) -> None:
+            try:
+                async with self._limiter:
+                    async for chunk in self._client.async_stream_audio(
+                        self._voice_id, piece, self._format
+                    ):
+                        out.put_nowait(chunk)
+                out.put_nowait(_END)
+            except Exception as err:  # noqa: BLE001 - handed to the consumer, raised there
+                out.put_nowait(err)
+
+        async def produce() -> None:
+            try:
+                while (piece := await pieces.next_piece()) is not None:
+                    await slots.acquire()
+                    out: asyncio.Queue[object] = asyncio.Queue()
+                    task = asyncio.create_task(fetch(piece, out))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                    order.put_nowait(out)
+            finally:
+                order.put_nowait(None)
+
+        reader = asyncio.create_task(pieces.read(text))
+        producer = asyncio.create_task(produce())
+        stitch = _WavStitcher() if self._format.effective_container == "wav" else None
+        try:
+            while (out := await order.get()) is not None:
+                if stitch is not None and self.pieces_spoken == 0:
+                    # One piece, known before any audio: pass Aura's exact WAV through.
+                    stitch.single = producer.done() and order.qsize() == 1
+                while (item := await out.get()) is not _END:
+                    if isinstance(item, BaseException):
+                        raise item
+                    assert isinstance(item, bytes)
+                    data = stitch.feed(item) if stitch is not None else item
+                    if data:
+                        yield data
+                if stitch is not None:
+                    stitch.end_piece()
+                self.pieces_spoken += 1
+                slots.release()
+            await reader  # raises what the text stream raised
+        finally:
+            for task in (reader, producer, *tasks):
+                task.cancel()
+            for task in (reader, producer, *tasks):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+
+class _WavStitcher:
+    """Turn several WAV files into one stream: the first header, then only audio data."""
+
+    def __init__(self) -> None:
+        self.single = False
+        self._pending = b""
+        self._in_header = True
+        self._header_sent = False
+
+    def feed(self, chunk: bytes) -> bytes:
+        if self.single:
+            return chunk
+        if not self._in_header:
+            return chunk
+        self._pending += chunk
+        try:
+            info = parse_wav_header(self._pending)
+        except ValueError:
+            if len(self._pending) > 64 * 1024:
+                raise
+            return b""  # the header is not complete yet
+        self._in_header = False
+        data = self._pending[info.data_offset :]
+        self._pending = b""
+        if self._header_sent:
+            return data
+        self._header_sent = True
+        header = wav_header(
+            info.sample_rate, info.channels, info.sample_width, audio_format=info.audio_format
+        )
+        return header + data
+
+    def end_piece(self) -> None:
+        self._in_header = True
+        self._pending = b""

@@ -1,0 +1,64 @@
+"""Shared fixtures: the fake AI/ML API on 127.0.0.1 and a config entry pointed at it."""
+
+# Import the repository's custom_components before the harness plugin puts its own
+# testing_config/custom_components package on the path (it would shadow ours).
+import custom_components  # noqa: F401  # isort: skip
+
+from collections.abc import AsyncGenerator, Generator
+from pathlib import Path
+from unittest.mock import patch
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.aura_tts.config_flow import key_fingerprint
+from custom_components.aura_tts.const import CONF_BASE_URL, CONF_VOICE, DOMAIN
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
+from tests.fake_aimlapi import FakeAimlApi, start
+
+API_KEY = "test-key"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration from custom_components/."""
+
+
+@pytest.fixture(autouse=True)
+def tts_cache_dir(tmp_path: Path) -> Generator[Path]:
+    """Keep TTS audio files in a temporary folder."""
+    cache = tmp_path / "tts"
+    with patch("homeassistant.components.tts.DEFAULT_CACHE_DIR", str(cache)):
+        yield cache
+
+
+@pytest.fixture
+async def fake_api(socket_enabled: None) -> AsyncGenerator[FakeAimlApi]:
+    """The fake AI/ML API, serving on a free port of 127.0.0.1."""
+    fake = FakeAimlApi(keys={API_KEY: 42.5})
+    runner, _ = await start(fake)
+    yield fake
+    await runner.cleanup()
+
+
+@pytest.fixture
+def config_entry(hass: HomeAssistant, fake_api: FakeAimlApi) -> MockConfigEntry:
+    """A config entry for the fake API, added to Home Assistant but not set up."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Aura TTS",
+        unique_id=key_fingerprint(API_KEY),
+        data={CONF_API_KEY: API_KEY, CONF_BASE_URL: fake_api.url},
+        options={CONF_VOICE: "#g1_aura-2-thalia-en"},
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+async def setup_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
+    """The config entry, set up."""
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    return config_entry

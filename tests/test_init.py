@@ -1,0 +1,64 @@
+"""Setting up and unloading a config entry."""
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from tests.fake_aimlapi import FakeAimlApi
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant, config_entry: MockConfigEntry, fake_api: FakeAimlApi
+) -> None:
+    """The entry sets up (checking the key for free), makes a TTS entity, and unloads."""
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("tts.aura_tts") is not None
+    assert [r.path for r in fake_api.requests] == ["/v2/billing"]
+
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_rejected_key_starts_reauth(
+    hass: HomeAssistant, config_entry: MockConfigEntry, fake_api: FakeAimlApi
+) -> None:
+    """A key the service rejects at start-up asks the user for a new one."""
+    fake_api.keys.clear()
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_unreachable_service_retries_later(
+    hass: HomeAssistant, config_entry: MockConfigEntry, fake_api: FakeAimlApi
+) -> None:
+    """A service that fails at start-up leaves the entry to retry, not broken."""
+    fake_api.add_fault("status", path="/v2/billing", status=503)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_no_credit_still_sets_up(
+    hass: HomeAssistant, config_entry: MockConfigEntry, fake_api: FakeAimlApi
+) -> None:
+    """A key without credit is still a good key: the entity exists and explains later."""
+    fake_api.keys["test-key"] = 0
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+
+
+async def test_odd_billing_answer_retries_later(
+    hass: HomeAssistant, config_entry: MockConfigEntry, fake_api: FakeAimlApi
+) -> None:
+    """An answer that is not the API's leaves the entry to retry."""
+    fake_api.add_fault("status", path="/v2/billing", status=200, body={"nope": 1})
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
