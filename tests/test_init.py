@@ -14,7 +14,7 @@ async def test_setup_and_unload(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("tts.aura_tts") is not None
+    assert hass.states.get("tts.ai_ml_api_aura_tts") is not None
     assert [r.path for r in fake_api.requests] == ["/v2/billing"]
 
     assert await hass.config_entries.async_unload(config_entry.entry_id)

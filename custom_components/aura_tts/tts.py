@@ -80,7 +80,6 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
     """Speaks with an Aura voice."""
 
     _attr_has_entity_name = True
-    _attr_name = None
     _attr_translation_key = "speech"
     _attr_supported_languages = supported_languages()
     _attr_default_language = DEFAULT_LANGUAGE
@@ -100,7 +99,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         self._attr_unique_id = entry.entry_id
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
+            name="AI/ML API",
             manufacturer="AI/ML API",
             model="Deepgram Aura",
             entry_type=DeviceEntryType.SERVICE,

@@ -1,0 +1,47 @@
+"""Helpers for the tests: fetching TTS audio the way a media player does."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+import wave
+
+from homeassistant.components import tts
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+ENTITY_ID = "tts.ai_ml_api_aura_tts"
+
+
+async def tts_audio(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    message: str,
+    options: dict[str, Any] | None = None,
+    language: str | None = None,
+) -> tuple[int, bytes]:
+    """Ask HA for a TTS URL (as tts.speak does) and fetch it; return status and body."""
+    url = tts.async_create_stream(
+        hass, ENTITY_ID, language=language, options=options
+    )
+    url.async_set_message(message)
+    client = await hass_client()
+    response = await client.get(url.url)
+    return response.status, await response.read()
+
+
+def wav_facts(data: bytes) -> tuple[int, int, int, float]:
+    """Rate, channels, sample width and duration of a WAV file, read with ``wave``.
+
+    The duration counts the audio bytes actually present: a streamed WAV's header says
+    "unknown length" (0xFFFFFFFF), which ``wave`` takes literally.
+    """
+    with wave.open(io.BytesIO(data)) as reader:
+        rate, channels, width = reader.getframerate(), reader.getnchannels(), reader.getsampwidth()
+        audio = reader.readframes(reader.getnframes())
+    return rate, channels, width, len(audio) / (rate * channels * width)
+
+
+async def collect(stream: tts.ResultStream) -> bytes:
+    """All audio of a result stream."""
+    return b"".join([chunk async for chunk in stream.async_stream_result()])
