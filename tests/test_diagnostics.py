@@ -1,0 +1,23 @@
+"""Diagnostics: useful facts, no secrets."""
+
+import json
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.aura_tts.diagnostics import async_get_config_entry_diagnostics
+from homeassistant.core import HomeAssistant
+from tests.fake_aimlapi import FakeAimlApi
+
+
+async def test_diagnostics_redact_the_key(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, fake_api: FakeAimlApi
+) -> None:
+    """The server and voice are shown; the key and its fingerprint are not."""
+    diagnostics = await async_get_config_entry_diagnostics(hass, setup_entry)
+    text = json.dumps(diagnostics)
+    assert "test-key" not in text
+    assert setup_entry.unique_id is not None
+    assert setup_entry.unique_id not in text
+    assert diagnostics["client"]["base_url"] == fake_api.url
+    assert diagnostics["entry"]["options"]["voice"] == "#g1_aura-2-thalia-en"
+    assert diagnostics["client"]["request_style"] == "legacy"
