@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sentence_stream import SentenceBoundaryDetector
 
-from .api import MAX_CONCURRENT_REQUESTS, MAX_TEXT_LENGTH, AuraClient
+from .api import MAX_CONCURRENT_REQUESTS, MAX_TEXT_LENGTH, AuraClient, BadResponseError
 from .audio import AudioFormat, parse_wav_header, wav_header
 from .text import split_text
 
@@ -160,9 +160,9 @@ class _WavStitcher:
         self._pending += chunk
         try:
             info = parse_wav_header(self._pending)
-        except ValueError:
-            if len(self._pending) > 64 * 1024:
-                raise
+        except ValueError as err:
+            if len(self._pending) > 64 * 1024 or not b"RIFF".startswith(self._pending[:4]):
+                raise BadResponseError("the service sent audio that is not WAV") from err
             return b""  # the header is not complete yet
         self._in_header = False
         data = self._pending[info.data_offset :]

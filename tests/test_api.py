@@ -1,0 +1,168 @@
+"""The AI/ML API client against the fake server (no Home Assistant involved)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import aiohttp
+import pytest
+
+from custom_components.aura_tts.api import (
+    AuraClient,
+    AuthenticationError,
+    BadRequestError,
+    BadResponseError,
+    CannotConnectError,
+    InsufficientCreditError,
+    RateLimitError,
+    RequestStyle,
+    ServerError,
+    TextTooLongError,
+    Timeouts,
+    VoiceRejectedError,
+    build_tts_body,
+)
+from custom_components.aura_tts.audio import WAV_PCM, AudioFormat, wav_duration
+from tests.fake_aimlapi import FakeAimlApi, start
+from tests.fake_aimlapi.sound import speech_seconds
+
+THALIA = "#g1_aura-2-thalia-en"
+
+
+@pytest.fixture
+async def fake(socket_enabled: None) -> AsyncGenerator[FakeAimlApi]:
+    fake = FakeAimlApi()
+    runner, _ = await start(fake)
+    yield fake
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def session() -> AsyncGenerator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+def client_for(session: aiohttp.ClientSession, fake: FakeAimlApi, **kw: object) -> AuraClient:
+    return AuraClient(session, "test-key", fake.url, **kw)  # type: ignore[arg-type]
+
+
+def test_request_bodies_in_both_styles() -> None:
+    assert build_tts_body(RequestStyle.LEGACY, THALIA, "Hi", WAV_PCM) == {
+        "model": THALIA, "text": "Hi", "encoding": "linear16", "container": "wav",
+    }
+    assert build_tts_body(
+        RequestStyle.MODEL_AND_VOICE, "#g1_aura-helios-en", "Hi", AudioFormat("mp3")
+    ) == {"model": "deepgram/aura", "voice": "helios", "text": "Hi", "encoding": "mp3"}
+    with pytest.raises(ValueError, match="not an Aura voice"):
+        build_tts_body(RequestStyle.MODEL_AND_VOICE, "robot", "Hi", WAV_PCM)
+
+
+async def test_synthesize_wav(session: aiohttp.ClientSession, fake: FakeAimlApi) -> None:
+    audio = await client_for(session, fake).async_synthesize(THALIA, "Hello there.", WAV_PCM)
+    assert wav_duration(audio) == pytest.approx(speech_seconds("Hello there."), abs=1e-3)
+
+
+async def test_falls_back_to_model_and_voice_and_remembers(
+    session: aiohttp.ClientSession, fake: FakeAimlApi
+) -> None:
+    """Draco is missing from the legacy model list: the newer style is used, and kept."""
+    client = client_for(session, fake)
+    await client.async_synthesize("#g1_aura-2-draco-en", "Hi.", WAV_PCM)
+    await client.async_synthesize(THALIA, "Hi.", WAV_PCM)
+    bodies = [r.body for r in fake.tts_requests()]
+    assert [b["model"] for b in bodies] == ["#g1_aura-2-draco-en", "deepgram/aura-2",
+                                            "deepgram/aura-2"]
+    assert [b.get("voice") for b in bodies[1:]] == ["draco", "thalia"]
+    assert client.request_style is RequestStyle.MODEL_AND_VOICE
+
+
+async def test_json_answer_is_followed_without_the_key(
+    session: aiohttp.ClientSession, fake: FakeAimlApi
+) -> None:
+    fake.response_shape = "json"
+    audio = await client_for(session, fake).async_synthesize(THALIA, "Hi.", WAV_PCM)
+    assert audio[:4] == b"RIFF"
+    download = [r for r in fake.requests if r.path.startswith("/files/")]
+    assert len(download) == 1
+    assert "Authorization" not in download[0].headers
+
+
+@pytest.mark.parametrize(
+    ("prepare", "error"),
+    [
+        (lambda f: f.keys.clear(), AuthenticationError),
+        (lambda f: f.keys.update({"test-key": 0}), InsufficientCreditError),
+        (lambda f: f.add_fault("status", status=429, retry_after=3), RateLimitError),
+        (lambda f: f.add_fault("status", status=503), ServerError),
+        (lambda f: f.add_fault("status", status=413), TextTooLongError),
+        (lambda f: f.add_fault("status", status=422, body={"message": ["a", "b"]}),
+         BadRequestError),
+        (lambda f: f.add_fault("html", status=200), BadResponseError),
+        (lambda f: f.add_fault("content_type"), BadResponseError),
+        (lambda f: f.add_fault("url_404"), BadResponseError),
+        (lambda f: f.add_fault("json_no_audio"), BadResponseError),
+        (lambda f: f.add_fault("drop", after_bytes=100), CannotConnectError),
+    ],
+)
+async def test_failures_are_typed(
+    session: aiohttp.ClientSession, fake: FakeAimlApi, prepare: object, error: type
+) -> None:
+    prepare(fake)  # type: ignore[operator]
+    fake.chunk_size = 64
+    with pytest.raises(error) as caught:
+        await client_for(session, fake).async_synthesize(THALIA, "Hello there.", WAV_PCM)
+    assert "test-key" not in str(caught.value)
+    if error is RateLimitError:
+        assert caught.value.retry_after == 3
+
+
+async def test_retired_voice_is_named(session: aiohttp.ClientSession, fake: FakeAimlApi) -> None:
+    fake.retired.add("asteria")
+    with pytest.raises(VoiceRejectedError) as caught:
+        await client_for(session, fake).async_synthesize("#g1_aura-asteria-en", "Hi", WAV_PCM)
+    assert caught.value.voice_id == "#g1_aura-asteria-en"
+
+
+async def test_stall_ends_with_an_error(session: aiohttp.ClientSession, fake: FakeAimlApi) -> None:
+    """A stream that stops sending fails after the read timeout instead of hanging."""
+    fake.add_fault("stall", seconds=5, after_bytes=1)
+    client = client_for(session, fake, timeouts=Timeouts(read=0.3))
+    with pytest.raises(CannotConnectError):
+        await client.async_synthesize(THALIA, "Hello there.", WAV_PCM)
+
+
+async def test_unreachable(session: aiohttp.ClientSession, socket_enabled: None) -> None:
+    client = AuraClient(session, "test-key", "http://127.0.0.1:9")
+    with pytest.raises(CannotConnectError):
+        await client.async_get_balance()
+
+
+async def test_plain_http_audio_url_refused_for_https_server(
+    session: aiohttp.ClientSession, fake: FakeAimlApi
+) -> None:
+    """A JSON answer may not send the audio download to plain http from an https server."""
+    client = client_for(session, fake)
+    client._base_url = "https://api.example/"  # what the answer is judged against
+    fake.response_shape = "json"
+
+    class Answer:
+        async def json(self) -> dict[str, str]:
+            return {"audio": f"{fake.url}/files/x.wav"}
+
+    with pytest.raises(BadResponseError, match="refusing"):
+        await client._audio_url(Answer())  # type: ignore[arg-type]
+
+
+async def test_balance(session: aiohttp.ClientSession, fake: FakeAimlApi) -> None:
+    client = client_for(session, fake)
+    balance = await client.async_validate_key()
+    assert balance is not None
+    assert (balance.amount, balance.currency) == (42.5, "USD")
+    fake.add_fault("status", path="/v2/billing", status=404)
+    fake.add_fault("status", path="/v1/tts", status=401)
+    with pytest.raises(AuthenticationError):
+        await client.async_validate_key()
+    fake.add_fault("status", path="/v2/billing", status=400)
+    with pytest.raises(BadRequestError):
+        await client.async_validate_key()

@@ -1,0 +1,174 @@
+"""Voices, text splitting and WAV helpers (pure functions), with property tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+
+from hypothesis import given, settings, strategies as st
+import pytest
+
+from custom_components.aura_tts.audio import (
+    UNKNOWN_SIZE,
+    AudioFormat,
+    join_wav,
+    parse_wav_header,
+    plan_output,
+    wav_duration,
+    wav_header,
+)
+from custom_components.aura_tts.text import sentences, split_text
+from custom_components.aura_tts.voices import (
+    VOICES,
+    Generation,
+    parse_voice_id,
+    supported_languages,
+    voices_for_language,
+)
+
+SEEDS = Path(__file__).parent / "fake_aimlapi" / "openapi"
+
+
+def seed_ids() -> list[str]:
+    """Every "#g1_..." model ID of the published legacy-style schemas."""
+    ids: list[str] = []
+    for name in ("aura.legacy-model-ids.json", "aura-2.legacy-model-ids.json"):
+        spec = json.loads((SEEDS / name).read_text())
+        schema = spec["paths"]["/v1/tts"]["post"]["requestBody"]["content"]["application/json"]
+        ids += [m for m in schema["schema"]["properties"]["model"]["enum"] if m.startswith("#")]
+    return ids
+
+
+def test_catalog_has_every_documented_voice_once() -> None:
+    documented = set(seed_ids()) | {"#g1_aura-2-draco-en"}  # draco: seed page, newer API
+    assert documented <= set(VOICES)
+    assert len(VOICES) == 56 == len(set(VOICES))
+    assert sum(v.generation is Generation.AURA for v in VOICES.values()) == 12
+
+
+def test_labels_and_languages() -> None:
+    thalia = VOICES["#g1_aura-2-thalia-en"]
+    assert thalia.label == "Thalia — Aura 2 · English (US) · feminine"
+    assert "older" in VOICES["#g1_aura-asteria-en"].label
+    assert VOICES["#g1_aura-2-celeste-es"].language == "es-CO"
+    assert {"en", "en-US", "en-GB", "en-AU", "es", "es-MX"} <= set(supported_languages())
+
+
+def test_voices_for_language() -> None:
+    assert {v.base_language for v in voices_for_language("es")} == {"es"}
+    british = voices_for_language("en-GB")
+    assert [v.language for v in british[:4]] == ["en-GB"] * 4
+    assert voices_for_language("fr") == []
+
+
+def test_parse_voice_id() -> None:
+    assert parse_voice_id("#g1_aura-2-thalia-en") is VOICES["#g1_aura-2-thalia-en"]
+    future = parse_voice_id("#g1_aura-2-nova-fr")
+    assert future is not None
+    assert (future.name, future.language, future.generation) == ("nova", "fr", Generation.AURA_2)
+    assert future.label.startswith("Nova — Aura 2 · fr")
+    assert parse_voice_id("thalia") is None
+
+
+def test_split_keeps_short_text_whole() -> None:
+    assert split_text("One. Two. Three.", 2000) == ["One. Two. Three."]
+    assert sentences("First one. Second one!") == ["First one.", "Second one!"]
+
+
+def test_split_falls_back_to_clauses_then_words_then_characters() -> None:
+    clause = "alpha beta, gamma delta, " * 10
+    pieces = split_text(clause, 40)
+    assert all(len(p) <= 40 for p in pieces)
+    assert all(p.endswith(",") for p in pieces[:-1])
+    assert split_text("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
+
+
+def test_split_never_separates_joined_characters() -> None:
+    family = "👨\u200d👩\u200d👧"
+    pieces = split_text(family * 10, 7)
+    assert "".join(pieces) == family * 10
+    for piece in pieces:
+        assert not piece.startswith("\u200d") and not piece.endswith("\u200d")
+    accented = "e\u0301" * 20
+    assert all(not p.startswith("\u0301") for p in split_text(accented, 5))
+
+
+_TEXT = st.lists(
+    st.characters(blacklist_categories=["Cs", "Cc"]) | st.sampled_from([" ", ". ", "! ", "\n"]),
+    max_size=300,
+).map("".join)
+
+
+@given(text=_TEXT, limit=st.integers(min_value=5, max_value=300))
+@settings(max_examples=200, deadline=None)
+def test_split_loses_and_reorders_nothing(text: str, limit: int) -> None:
+    pieces = split_text(text, limit)
+    assert all(0 < len(p) <= limit for p in pieces)
+
+    def squash(value: str) -> str:  # whitespace and markdown asterisks are not spoken
+        return re.sub(r"[\s*]", "", value)
+
+    assert squash("".join(pieces)) == squash(text)
+
+
+@given(
+    lengths=st.lists(st.integers(min_value=0, max_value=500), min_size=1, max_size=6),
+    rate=st.sampled_from([8000, 16000, 24000]),
+)
+def test_join_wav_is_valid_and_of_summed_length(lengths: list[int], rate: int) -> None:
+    pieces = [wav_header(rate, data_size=2 * n) + bytes([i % 256]) * 2 * n
+              for i, n in enumerate(lengths)]
+    joined = join_wav(pieces)
+    info = parse_wav_header(joined)
+    assert info.data_size == 2 * sum(lengths) == len(joined) - info.data_offset
+    assert wav_duration(joined) == pytest.approx(sum(lengths) / rate)
+    assert joined[info.data_offset:] == b"".join(p[44:] for p in pieces)
+
+
+def test_wav_errors_and_streaming_header() -> None:
+    with pytest.raises(ValueError, match="RIFF"):
+        parse_wav_header(b"ID3 not a wav")
+    with pytest.raises(ValueError, match="nothing"):
+        join_wav([])
+    with pytest.raises(ValueError, match="different formats"):
+        join_wav([wav_header(8000, data_size=0), wav_header(16000, data_size=0)])
+    streamed = parse_wav_header(wav_header(16000))
+    assert streamed.data_size == UNKNOWN_SIZE
+    assert wav_duration(wav_header(16000) + bytes(32000)) == 1.0
+    with pytest.raises(ValueError, match="no data chunk"):
+        parse_wav_header(b"RIFF\0\0\0\0WAVE")
+
+
+def test_audio_format_rules() -> None:
+    assert AudioFormat("mp3").request_fields() == {"encoding": "mp3"}
+    assert AudioFormat("linear16", "none", 8000).extension == "pcm"
+    assert AudioFormat("mulaw", "none").extension == "mulaw"
+    with pytest.raises(ValueError, match="sample rate"):
+        AudioFormat("mp3", sample_rate=16000).validate()
+    with pytest.raises(ValueError, match="container"):
+        AudioFormat("flac", "wav").validate()
+    with pytest.raises(ValueError, match="unknown encoding"):
+        AudioFormat("speex").validate()
+
+
+@pytest.mark.parametrize(
+    ("wanted", "encoding", "convert"),
+    [
+        ((None,), "mp3", False),
+        (("wav", 16000, 1, 2), "linear16", False),
+        (("wav", 44100), "linear16", True),
+        (("wav", 16000, 2), "linear16", True),
+        (("wav", 16000, 1, 4), "linear16", True),
+        (("mp3", 22050), "mp3", False),
+        (("mp3", 44100), "linear16", True),
+        (("ogg",), "opus", False),
+        (("flac",), "linear16", True),
+        (("aac",), "aac", False),
+    ],
+)
+def test_plan_output(wanted: tuple[object, ...], encoding: str, convert: bool) -> None:
+    plan = plan_output(*wanted)  # type: ignore[arg-type]
+    assert plan.request.encoding == encoding
+    assert plan.convert is convert
+    assert plan.extension == (wanted[0] or "mp3")
