@@ -8,13 +8,13 @@ from collections.abc import AsyncGenerator, Generator
 from pathlib import Path
 from unittest.mock import patch
 
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aura_tts.config_flow import key_fingerprint
 from custom_components.aura_tts.const import CONF_BASE_URL, CONF_VOICE, DOMAIN
-from homeassistant.const import CONF_API_KEY
-from homeassistant.core import HomeAssistant
 from tests.fake_aimlapi import FakeAimlApi, start
 
 API_KEY = "test-key"

@@ -21,9 +21,7 @@ async def tts_audio(
     language: str | None = None,
 ) -> tuple[int, bytes]:
     """Ask HA for a TTS URL (as tts.speak does) and fetch it; return status and body."""
-    url = tts.async_create_stream(
-        hass, ENTITY_ID, language=language, options=options
-    )
+    url = tts.async_create_stream(hass, ENTITY_ID, language=language, options=options)
     url.async_set_message(message)
     client = await hass_client()
     response = await client.get(url.url)

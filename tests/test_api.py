@@ -20,9 +20,12 @@ from custom_components.aura_tts.api import (
     TextTooLongError,
     Timeouts,
     VoiceRejectedError,
+    _error_message,
+    _retry_after,
     build_tts_body,
 )
 from custom_components.aura_tts.audio import WAV_PCM, AudioFormat, wav_duration
+from custom_components.aura_tts.text import split_text
 from tests.fake_aimlapi import FakeAimlApi, start
 from tests.fake_aimlapi.sound import speech_seconds
 
@@ -49,7 +52,10 @@ def client_for(session: aiohttp.ClientSession, fake: FakeAimlApi, **kw: object) 
 
 def test_request_bodies_in_both_styles() -> None:
     assert build_tts_body(RequestStyle.LEGACY, THALIA, "Hi", WAV_PCM) == {
-        "model": THALIA, "text": "Hi", "encoding": "linear16", "container": "wav",
+        "model": THALIA,
+        "text": "Hi",
+        "encoding": "linear16",
+        "container": "wav",
     }
     assert build_tts_body(
         RequestStyle.MODEL_AND_VOICE, "#g1_aura-helios-en", "Hi", AudioFormat("mp3")
@@ -71,8 +77,11 @@ async def test_falls_back_to_model_and_voice_and_remembers(
     await client.async_synthesize("#g1_aura-2-draco-en", "Hi.", WAV_PCM)
     await client.async_synthesize(THALIA, "Hi.", WAV_PCM)
     bodies = [r.body for r in fake.tts_requests()]
-    assert [b["model"] for b in bodies] == ["#g1_aura-2-draco-en", "deepgram/aura-2",
-                                            "deepgram/aura-2"]
+    assert [b["model"] for b in bodies] == [
+        "#g1_aura-2-draco-en",
+        "deepgram/aura-2",
+        "deepgram/aura-2",
+    ]
     assert [b.get("voice") for b in bodies[1:]] == ["draco", "thalia"]
     assert client.request_style is RequestStyle.MODEL_AND_VOICE
 
@@ -96,8 +105,10 @@ async def test_json_answer_is_followed_without_the_key(
         (lambda f: f.add_fault("status", status=429, retry_after=3), RateLimitError),
         (lambda f: f.add_fault("status", status=503), ServerError),
         (lambda f: f.add_fault("status", status=413), TextTooLongError),
-        (lambda f: f.add_fault("status", status=422, body={"message": ["a", "b"]}),
-         BadRequestError),
+        (
+            lambda f: f.add_fault("status", status=422, body={"message": ["a", "b"]}),
+            BadRequestError,
+        ),
         (lambda f: f.add_fault("html", status=200), BadResponseError),
         (lambda f: f.add_fault("content_type"), BadResponseError),
         (lambda f: f.add_fault("url_404"), BadResponseError),
@@ -113,7 +124,7 @@ async def test_failures_are_typed(
     with pytest.raises(error) as caught:
         await client_for(session, fake).async_synthesize(THALIA, "Hello there.", WAV_PCM)
     assert "test-key" not in str(caught.value)
-    if error is RateLimitError:
+    if isinstance(caught.value, RateLimitError):
         assert caught.value.retry_after == 3
 
 
@@ -166,3 +177,38 @@ async def test_balance(session: aiohttp.ClientSession, fake: FakeAimlApi) -> Non
     fake.add_fault("status", path="/v2/billing", status=400)
     with pytest.raises(BadRequestError):
         await client.async_validate_key()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b'{"error": "quota"}', "HTTP 400: quota"),
+        (b'{"detail": {"message": "bad voice"}}', "HTTP 400: bad voice"),
+        (b'{"message": ["a", "b"]}', "HTTP 400: a; b"),
+        (b"<html>oops</html>", "HTTP 400: the service answered with an error page"),
+        (b"\xff\xfe", "HTTP 400: the service answered with an error page"),
+    ],
+)
+def test_error_messages_are_short_and_readable(raw: bytes, expected: str) -> None:
+    assert _error_message(400, raw) == expected
+
+
+def test_retry_after_parsing() -> None:
+    assert _retry_after({"Retry-After": "2"}) == 2.0
+    assert _retry_after({"Retry-After": "-5"}) == 0.0
+    assert _retry_after({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}) is None
+    assert _retry_after({}) is None
+
+
+async def test_runaway_body_is_capped(
+    session: aiohttp.ClientSession, fake: FakeAimlApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("custom_components.aura_tts.api.MAX_AUDIO_BYTES", 100_000)
+    fake.add_fault("huge", size=200_000)
+    with pytest.raises(BadResponseError, match="larger"):
+        await client_for(session, fake).async_synthesize(THALIA, "Hi.", WAV_PCM)
+
+
+def test_split_text_needs_a_positive_limit() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        split_text("Hi.", 0)

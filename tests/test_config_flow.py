@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aura_tts.config_flow import key_fingerprint
 from custom_components.aura_tts.const import CONF_BASE_URL, CONF_VOICE, DOMAIN
-from homeassistant.config_entries import SOURCE_USER
-from homeassistant.const import CONF_API_KEY
-from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 from tests.fake_aimlapi import FakeAimlApi
 
 NEW_KEY = "second-key"
@@ -22,11 +22,11 @@ def key_input(key: str, url: str) -> dict[str, Any]:
     return {CONF_API_KEY: key, "advanced": {CONF_BASE_URL: url}}
 
 
-async def start_user_flow(hass: HomeAssistant) -> dict[str, Any]:
+async def start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
-    return dict(result)
+    return result
 
 
 async def test_full_flow_creates_entry(hass: HomeAssistant, fake_api: FakeAimlApi) -> None:
@@ -37,7 +37,8 @@ async def test_full_flow_creates_entry(hass: HomeAssistant, fake_api: FakeAimlAp
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "voice"
-    voice_field = result["data_schema"].schema[CONF_VOICE]  # type: ignore[union-attr]
+    assert result["data_schema"] is not None
+    voice_field = result["data_schema"].schema[CONF_VOICE]
     offered = [option["value"] for option in voice_field.config["options"]]
     assert len(offered) == 56
     assert voice_field.config["custom_value"] is True
@@ -51,7 +52,7 @@ async def test_full_flow_creates_entry(hass: HomeAssistant, fake_api: FakeAimlAp
     assert entry.options == {CONF_VOICE: "#g1_aura-2-estrella-es"}
     assert entry.unique_id == key_fingerprint("test-key")
     assert "test-key" not in entry.unique_id
-    assert [r.path for r in fake_api.requests][0] == "/v2/billing"
+    assert fake_api.requests[0].path == "/v2/billing"
 
 
 @pytest.mark.parametrize(
@@ -222,3 +223,12 @@ async def test_options_flow_changes_voice(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert setup_entry.options == {CONF_VOICE: "#g1_aura-2-draco-en"}
+
+
+async def test_malformed_url(hass: HomeAssistant) -> None:
+    """A URL that does not even parse is refused like any non-http URL."""
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], key_input("test-key", "http://[::1")
+    )
+    assert result["errors"] == {"base": "invalid_url"}

@@ -2,10 +2,10 @@
 
 import json
 
+from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aura_tts.diagnostics import async_get_config_entry_diagnostics
-from homeassistant.core import HomeAssistant
 from tests.fake_aimlapi import FakeAimlApi
 
 

@@ -33,7 +33,9 @@ async def post(
 ) -> tuple[int, str, bytes, dict[str, str]]:
     async with (
         aiohttp.ClientSession() as session,
-        session.post(f"{fake.url}/v1/tts", json=body, headers=AUTH if headers is None else headers) as response,
+        session.post(
+            f"{fake.url}/v1/tts", json=body, headers=AUTH if headers is None else headers
+        ) as response,
     ):
         data = await response.read()
         return response.status, response.content_type, data, dict(response.headers)
@@ -43,7 +45,9 @@ def decode_seconds(data: bytes, rate: int) -> float:
     """Decode to PCM with ffmpeg and count samples (exact for every codec)."""
     out = subprocess.run(
         ["ffmpeg", "-v", "error", "-i", "-", "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"],
-        input=data, capture_output=True, check=True,
+        input=data,
+        capture_output=True,
+        check=True,
     ).stdout
     return len(out) / 2 / rate
 
@@ -76,12 +80,20 @@ async def test_both_request_styles_accepted(fake: FakeAimlApi, body: dict[str, A
         ({"model": "deepgram/aura-2", "voice": "thalia"}, "'text' is a required property"),
         ({"model": "#g1_aura-2-thalia-en", "text": TEXT, "encoding": "wav"}, "is not one of"),
         ({"model": "#g1_aura-2-thalia-en", "text": TEXT, "sample_rate": 16000}, "not of type"),
-        ({"model": "#g1_aura-2-thalia-en", "text": TEXT, "encoding": "mp3",
-          "sample_rate": "16000"}, "not configurable"),
-        ({"model": "#g1_aura-2-thalia-en", "text": TEXT, "sample_rate": "44100"},
-         "not supported"),
-        ({"model": "#g1_aura-2-thalia-en", "text": TEXT, "encoding": "mp3",
-          "container": "wav"}, "container"),
+        (
+            {
+                "model": "#g1_aura-2-thalia-en",
+                "text": TEXT,
+                "encoding": "mp3",
+                "sample_rate": "16000",
+            },
+            "not configurable",
+        ),
+        ({"model": "#g1_aura-2-thalia-en", "text": TEXT, "sample_rate": "44100"}, "not supported"),
+        (
+            {"model": "#g1_aura-2-thalia-en", "text": TEXT, "encoding": "mp3", "container": "wav"},
+            "container",
+        ),
         ("just text", "JSON object"),
     ],
 )
@@ -101,10 +113,18 @@ async def test_invalid_bodies_rejected_like_the_api(
 @pytest.mark.parametrize(
     ("fields", "content_type", "rate", "kind"),
     [
-        ({"encoding": "linear16", "container": "wav", "sample_rate": "16000"}, "audio/wav",
-         16000, "wav"),
-        ({"encoding": "linear16", "container": "none", "sample_rate": "8000"}, "audio/l16",
-         8000, "pcm"),
+        (
+            {"encoding": "linear16", "container": "wav", "sample_rate": "16000"},
+            "audio/wav",
+            16000,
+            "wav",
+        ),
+        (
+            {"encoding": "linear16", "container": "none", "sample_rate": "8000"},
+            "audio/l16",
+            8000,
+            "pcm",
+        ),
         ({"encoding": "mulaw", "sample_rate": "8000"}, "audio/wav", 8000, "ffmpeg"),
         ({"encoding": "alaw", "container": "wav"}, "audio/wav", 8000, "ffmpeg"),
         ({"encoding": "mulaw", "container": "none"}, "audio/basic", 8000, "g711"),
@@ -231,11 +251,15 @@ async def test_truncate_fault_ends_the_audio_early(fake: FakeAimlApi) -> None:
 
 async def test_html_and_content_type_faults(fake: FakeAimlApi) -> None:
     fake.add_fault("html", status=200)
-    status, content_type, data, _ = await post(fake, {"model": "#g1_aura-2-thalia-en", "text": "Hi"})
+    status, content_type, data, _ = await post(
+        fake, {"model": "#g1_aura-2-thalia-en", "text": "Hi"}
+    )
     assert (status, content_type) == (200, "text/html")
     assert data.startswith(b"<html>")
     fake.add_fault("content_type", content_type="text/plain")
-    status, content_type, data, _ = await post(fake, {"model": "#g1_aura-2-thalia-en", "text": "Hi"})
+    status, content_type, data, _ = await post(
+        fake, {"model": "#g1_aura-2-thalia-en", "text": "Hi"}
+    )
     assert (status, content_type) == (200, "text/plain")
     assert data[:4] == b"RIFF"
 
@@ -244,7 +268,8 @@ async def test_stall_fault(fake: FakeAimlApi) -> None:
     fake.add_fault("stall", seconds=0.5, after_bytes=1)
     await post(fake, {"model": "#g1_aura-2-thalia-en", "text": "Hi"})
     [request] = fake.tts_requests()
-    assert request.finished is not None and request.first_byte is not None
+    assert request.finished is not None
+    assert request.first_byte is not None
     assert request.finished - request.first_byte >= 0.5
 
 
@@ -252,9 +277,11 @@ async def test_url_404_and_json_without_audio(fake: FakeAimlApi) -> None:
     fake.add_fault("url_404")
     _, content_type, data, _ = await post(fake, {"model": "#g1_aura-2-thalia-en", "text": "Hi"})
     assert content_type == "application/json"
-    async with aiohttp.ClientSession() as session:
-        async with session.get(json.loads(data)["audio"]) as response:
-            assert response.status == 404
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(json.loads(data)["audio"]) as response,
+    ):
+        assert response.status == 404
     fake.add_fault("json_no_audio")
     _, _, data, _ = await post(fake, {"model": "#g1_aura-2-thalia-en", "text": "Hi"})
     assert "audio" not in json.loads(data)

@@ -1,10 +1,16 @@
 """Setting up and unloading a config entry."""
 
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
 from tests.fake_aimlapi import FakeAimlApi
+
+
+def state_of(entry: MockConfigEntry) -> ConfigEntryState:
+    """The entry's state, read anew (mypy narrows attributes across awaits)."""
+    state: ConfigEntryState = entry.state
+    return state
 
 
 async def test_setup_and_unload(
@@ -19,7 +25,7 @@ async def test_setup_and_unload(
 
     assert await hass.config_entries.async_unload(config_entry.entry_id)
     await hass.async_block_till_done()
-    assert config_entry.state is ConfigEntryState.NOT_LOADED
+    assert state_of(config_entry) is ConfigEntryState.NOT_LOADED
 
 
 async def test_rejected_key_starts_reauth(

@@ -89,7 +89,8 @@ def test_split_never_separates_joined_characters() -> None:
     pieces = split_text(family * 10, 7)
     assert "".join(pieces) == family * 10
     for piece in pieces:
-        assert not piece.startswith("\u200d") and not piece.endswith("\u200d")
+        assert not piece.startswith("\u200d")
+        assert not piece.endswith("\u200d")
     accented = "e\u0301" * 20
     assert all(not p.startswith("\u0301") for p in split_text(accented, 5))
 
@@ -117,13 +118,14 @@ def test_split_loses_and_reorders_nothing(text: str, limit: int) -> None:
     rate=st.sampled_from([8000, 16000, 24000]),
 )
 def test_join_wav_is_valid_and_of_summed_length(lengths: list[int], rate: int) -> None:
-    pieces = [wav_header(rate, data_size=2 * n) + bytes([i % 256]) * 2 * n
-              for i, n in enumerate(lengths)]
+    pieces = [
+        wav_header(rate, data_size=2 * n) + bytes([i % 256]) * 2 * n for i, n in enumerate(lengths)
+    ]
     joined = join_wav(pieces)
     info = parse_wav_header(joined)
     assert info.data_size == 2 * sum(lengths) == len(joined) - info.data_offset
     assert wav_duration(joined) == pytest.approx(sum(lengths) / rate)
-    assert joined[info.data_offset:] == b"".join(p[44:] for p in pieces)
+    assert joined[info.data_offset :] == b"".join(p[44:] for p in pieces)
 
 
 def test_wav_errors_and_streaming_header() -> None:

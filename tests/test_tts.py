@@ -5,6 +5,11 @@ from __future__ import annotations
 import json
 from unittest.mock import patch
 
+from homeassistant.components import tts
+from homeassistant.components.media_source import async_resolve_media
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import (
@@ -13,11 +18,6 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.aura_tts.const import CONF_VOICE
-from homeassistant.components import tts
-from homeassistant.components.media_source import async_resolve_media
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.setup import async_setup_component
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds, voice_period
 from tests.helpers import ENTITY_ID, collect, tts_audio, wav_facts
@@ -55,7 +55,7 @@ async def test_tts_speak_service_plays_on_a_media_player(
 
     hass.services.async_register("media_player", "play_media", play_media)
     await hass.services.async_call(
-        tts.DOMAIN,
+        "tts",
         "speak",
         {
             "entity_id": ENTITY_ID,
@@ -79,9 +79,7 @@ async def test_default_format_is_native_mp3(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, fake_api: FakeAimlApi
 ) -> None:
     """Without a preferred format HA wants mp3: Aura is asked for mp3, no ffmpeg runs."""
-    with patch(
-        "homeassistant.components.tts._async_convert_audio", side_effect=AssertionError
-    ):
+    with patch("homeassistant.components.tts._async_convert_audio", side_effect=AssertionError):
         status, data = await tts_audio(hass, hass_client, "Hello there.")
     assert status == 200
     assert data[:3] == b"ID3" or data[0] == 0xFF
@@ -92,8 +90,16 @@ async def test_default_format_is_native_mp3(
 @pytest.mark.parametrize(
     ("options", "encoding", "rate"),
     [
-        ({"preferred_format": "wav", "preferred_sample_rate": 16000,
-          "preferred_sample_channels": 1, "preferred_sample_bytes": 2}, "linear16", 16000),
+        (
+            {
+                "preferred_format": "wav",
+                "preferred_sample_rate": 16000,
+                "preferred_sample_channels": 1,
+                "preferred_sample_bytes": 2,
+            },
+            "linear16",
+            16000,
+        ),
         ({"preferred_format": "wav", "preferred_sample_rate": 48000}, "linear16", 48000),
     ],
 )
@@ -110,9 +116,7 @@ async def test_satellite_formats_come_from_aura_without_ffmpeg(
     (Home Assistant 2026.10 still pipes any stated sample rate through ffmpeg; 2026.11
     skips ffmpeg for options the engine lists. The real-HA tests show the latter.)
     """
-    with patch(
-        "custom_components.aura_tts.tts.convert_wav", side_effect=AssertionError
-    ):
+    with patch("custom_components.aura_tts.tts.convert_wav", side_effect=AssertionError):
         status, data = await tts_audio(hass, hass_client, "Turning on the lights.", options)
     assert status == 200
     assert wav_facts(data)[:3] == (rate, 1, 2)
@@ -125,8 +129,11 @@ async def test_format_aura_cannot_make_is_converted(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, fake_api: FakeAimlApi
 ) -> None:
     """44.1 kHz stereo is not an Aura format: WAV is fetched and ffmpeg converts it."""
-    options = {"preferred_format": "wav", "preferred_sample_rate": 44100,
-               "preferred_sample_channels": 2}
+    options = {
+        "preferred_format": "wav",
+        "preferred_sample_rate": 44100,
+        "preferred_sample_channels": 2,
+    }
     status, data = await tts_audio(hass, hass_client, "Good morning.", options)
     assert status == 200
     rate, channels, _, seconds = wav_facts(data)
@@ -138,8 +145,9 @@ async def test_per_call_voice_overrides_the_configured_one(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, fake_api: FakeAimlApi
 ) -> None:
     """options.voice picks another voice for one message."""
-    await tts_audio(hass, hass_client, "Hola.", {**WAV, "voice": "#g1_aura-2-celeste-es"},
-                    language="es")
+    await tts_audio(
+        hass, hass_client, "Hola.", {**WAV, "voice": "#g1_aura-2-celeste-es"}, language="es"
+    )
     [request] = fake_api.tts_requests()
     assert request.body["model"] == "#g1_aura-2-celeste-es"
 
@@ -156,9 +164,7 @@ async def test_voice_change_in_options_is_not_served_from_cache(
     assert len(fake_api.tts_requests()) == 1  # the second came from HA's cache
     assert first == again
 
-    hass.config_entries.async_update_entry(
-        setup_entry, options={CONF_VOICE: "#g1_aura-2-zeus-en"}
-    )
+    hass.config_entries.async_update_entry(setup_entry, options={CONF_VOICE: "#g1_aura-2-zeus-en"})
     _, changed = await tts_audio(hass, hass_client, "Same words.", WAV)
     requests = fake_api.tts_requests()
     assert [r.body["model"] for r in requests] == ["#g1_aura-2-thalia-en", "#g1_aura-2-zeus-en"]
@@ -170,9 +176,9 @@ async def test_unknown_voice_is_a_validation_error(
     hass: HomeAssistant, fake_api: FakeAimlApi
 ) -> None:
     """A voice that is not an Aura voice is refused before any request."""
+    stream = tts.async_create_stream(hass, ENTITY_ID, options={"voice": "robot"})
+    stream.async_set_message("Hi")
     with pytest.raises(HomeAssistantError, match="not an Aura voice"):
-        stream = tts.async_create_stream(hass, ENTITY_ID, options={"voice": "robot"})
-        stream.async_set_message("Hi")
         await collect(stream)
     assert fake_api.tts_requests() == []
 
@@ -181,11 +187,11 @@ async def test_voice_in_another_language_is_refused(
     hass: HomeAssistant, fake_api: FakeAimlApi
 ) -> None:
     """A Spanish voice asked to read English is a clear error, not a silent fallback."""
+    stream = tts.async_create_stream(
+        hass, ENTITY_ID, language="en", options={"voice": "#g1_aura-2-nestor-es"}
+    )
+    stream.async_set_message("Hi")
     with pytest.raises(HomeAssistantError, match="does not speak"):
-        stream = tts.async_create_stream(
-            hass, ENTITY_ID, language="en", options={"voice": "#g1_aura-2-nestor-es"}
-        )
-        stream.async_set_message("Hi")
         await collect(stream)
 
 
@@ -267,12 +273,15 @@ async def test_wav_without_rate_needs_no_ffmpeg(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, fake_api: FakeAimlApi
 ) -> None:
     """preferred_format wav alone: Aura's WAV goes out untouched, byte for byte."""
-    with patch(
-        "homeassistant.components.tts._async_convert_audio", side_effect=AssertionError
-    ):
+    with patch("homeassistant.components.tts._async_convert_audio", side_effect=AssertionError):
         status, data = await tts_audio(hass, hass_client, "Exactly as made.", WAV)
     assert status == 200
-    expected, _ = await fake_api.render({"model": "#g1_aura-2-thalia-en",
-                                         "text": "Exactly as made.", "encoding": "linear16",
-                                         "container": "wav"})
+    expected, _ = await fake_api.render(
+        {
+            "model": "#g1_aura-2-thalia-en",
+            "text": "Exactly as made.",
+            "encoding": "linear16",
+            "container": "wav",
+        }
+    )
     assert data == expected

@@ -318,7 +318,9 @@ class AuraClient:
 
     async def async_synthesize(self, voice_id: str, text: str, audio_format: AudioFormat) -> bytes:
         """Synthesize ``text`` and return the whole audio."""
-        return b"".join([chunk async for chunk in self.async_stream_audio(voice_id, text, audio_format)])
+        return b"".join(
+            [chunk async for chunk in self.async_stream_audio(voice_id, text, audio_format)]
+        )
 
     async def _audio_url(self, response: aiohttp.ClientResponse) -> str:
         """The audio URL of a JSON answer, checked before anything is fetched from it."""

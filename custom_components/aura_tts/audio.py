@@ -30,13 +30,17 @@ class EncodingSpec:
 
 
 ENCODINGS: dict[str, EncodingSpec] = {
-    "linear16": EncodingSpec(("wav", "none"), (24000, 8000, 16000, 32000, 48000), True, "wav"),
-    "mulaw": EncodingSpec(("wav", "none"), (8000, 16000), True, "wav"),
-    "alaw": EncodingSpec(("wav", "none"), (8000, 16000), True, "wav"),
-    "mp3": EncodingSpec((), (22050,), False, "mp3"),
-    "opus": EncodingSpec(("ogg",), (48000,), False, "ogg"),
-    "flac": EncodingSpec((), (48000, 8000, 16000, 22050, 32000), True, "flac"),
-    "aac": EncodingSpec((), (22050,), False, "aac"),
+    "linear16": EncodingSpec(
+        ("wav", "none"), (24000, 8000, 16000, 32000, 48000), rate_configurable=True, extension="wav"
+    ),
+    "mulaw": EncodingSpec(("wav", "none"), (8000, 16000), rate_configurable=True, extension="wav"),
+    "alaw": EncodingSpec(("wav", "none"), (8000, 16000), rate_configurable=True, extension="wav"),
+    "mp3": EncodingSpec((), (22050,), rate_configurable=False, extension="mp3"),
+    "opus": EncodingSpec(("ogg",), (48000,), rate_configurable=False, extension="ogg"),
+    "flac": EncodingSpec(
+        (), (48000, 8000, 16000, 22050, 32000), rate_configurable=True, extension="flac"
+    ),
+    "aac": EncodingSpec((), (22050,), rate_configurable=False, extension="aac"),
 }
 
 
@@ -189,9 +193,12 @@ def join_wav(pieces: Iterable[bytes]) -> bytes:
     if first is None:
         raise ValueError("nothing to join")
     audio = b"".join(frames)
-    return wav_header(
-        first.sample_rate, first.channels, first.sample_width, len(audio), first.audio_format
-    ) + audio
+    return (
+        wav_header(
+            first.sample_rate, first.channels, first.sample_width, len(audio), first.audio_format
+        )
+        + audio
+    )
 
 
 def wav_duration(data: bytes) -> float:

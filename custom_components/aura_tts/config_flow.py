@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 import hashlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -26,8 +26,14 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
 from yarl import URL
+
+if TYPE_CHECKING:
+    # Home Assistant 2026.10+ serves voluptuous through probatio, whose types its flow API
+    # uses; 2026.3 (the oldest supported) has plain voluptuous. Same API either way.
+    import probatio as vol
+else:
+    import voluptuous as vol
 
 from .api import (
     DEFAULT_BASE_URL,

@@ -84,8 +84,7 @@ def _joins_previous(text: str, index: int) -> bool:
     return (
         unicodedata.combining(char) != 0
         or unicodedata.category(char) in {"Mn", "Me", "Mc"}
-        or char == _ZERO_WIDTH_JOINER
-        or previous == _ZERO_WIDTH_JOINER
+        or _ZERO_WIDTH_JOINER in {char, previous}
         or 0xFE00 <= ord(char) <= 0xFE0F  # variation selectors
         or 0x1F3FB <= ord(char) <= 0x1F3FF  # skin tone modifiers
         or (0xDC00 <= ord(char) <= 0xDFFF)  # a lone low surrogate never starts a piece

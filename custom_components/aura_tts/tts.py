@@ -63,17 +63,9 @@ async def async_setup_entry(
 
 
 def _int_option(options: dict[str, Any], name: str) -> int | None:
+    # Home Assistant has already checked these are whole numbers.
     value = options.get(name)
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError) as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_format_option",
-            translation_placeholders={"option": name, "value": str(value)},
-        ) from err
+    return None if value is None else int(value)
 
 
 class AuraTextToSpeechEntity(TextToSpeechEntity):
@@ -85,7 +77,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
     _attr_default_language = DEFAULT_LANGUAGE
     # Listing the preferred_* options tells Home Assistant that Aura produces the format
     # itself, so it runs no ffmpeg (see plan_output for the few cases Aura cannot make).
-    _attr_supported_options = [
+    _attr_supported_options = [  # noqa: RUF012 - Home Assistant declares it an instance attribute
         ATTR_VOICE,
         ATTR_PREFERRED_FORMAT,
         ATTR_PREFERRED_SAMPLE_RATE,
@@ -146,9 +138,10 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         """Stream audio for a text stream (Assist) or a single message (tts.speak)."""
         voice_id = self._voice_for(request.options, request.language)
         plan, wanted = self._plan_for(request.options)
-        speech = SpeechStream(self._entry.runtime_data.client, voice_id, plan.request,
-                              limiter=self._limiter)
-        audio: AsyncIterator[bytes] = self._translate_errors(
+        speech = SpeechStream(
+            self._entry.runtime_data.client, voice_id, plan.request, limiter=self._limiter
+        )
+        audio: AsyncGenerator[bytes] = self._translate_errors(
             speech.audio(request.message_gen), voice_id
         )
         if plan.convert:

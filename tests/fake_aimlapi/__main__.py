@@ -1,4 +1,7 @@
-"""Run the fake AI/ML API: ``python -m tests.fake_aimlapi --port 8099 [--ttfb-ms 200] [--rtf 3]``."""
+"""Run the fake AI/ML API.
+
+python -m tests.fake_aimlapi --port 8099 [--ttfb-ms 200] [--rtf 3]
+"""
 
 from __future__ import annotations
 

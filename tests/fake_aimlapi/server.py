@@ -183,9 +183,7 @@ class FakeAimlApi:
         return app
 
     @web.middleware
-    async def _log_middleware(
-        self, request: web.Request, handler: Any
-    ) -> web.StreamResponse:
+    async def _log_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         raw = await request.read()
         try:
             body: Any = json.loads(raw) if raw else None
@@ -370,7 +368,7 @@ class FakeAimlApi:
             content_type = fault.content_type
         if fault and fault.kind == "huge":
             audio = audio + bytes(fault.size)
-        if fault and fault.kind in {"url_404", "json_no_audio"} or (
+        if (fault and fault.kind in {"url_404", "json_no_audio"}) or (
             self.response_shape == "json" or body.get("stream") is False
         ):
             return await self._json_answer(request, body, audio, content_type, fault)
@@ -449,7 +447,7 @@ async def start(
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    server = site._server  # noqa: SLF001 - the only way to learn the port aiohttp picked
+    server = site._server
     assert server is not None
     sockets = getattr(server, "sockets", None)
     assert sockets

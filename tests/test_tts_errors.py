@@ -1,0 +1,96 @@
+"""What the user reads when speaking fails: one clear, translated message per cause."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components import tts
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from tests.fake_aimlapi import FakeAimlApi
+from tests.helpers import ENTITY_ID, collect
+
+pytestmark = pytest.mark.usefixtures("setup_entry")
+
+
+async def speak(hass: HomeAssistant, options: dict[str, Any] | None = None) -> bytes:
+    stream = tts.async_create_stream(
+        hass, ENTITY_ID, options={"preferred_format": "wav", **(options or {})}
+    )
+    stream.async_set_message("The garage door is open.")
+    return await collect(stream)
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ({"kind": "status", "status": 403}, "no credit left"),
+        ({"kind": "status", "status": 429, "retry_after": 1}, "too many requests"),
+        ({"kind": "status", "status": 413}, "too long"),
+        ({"kind": "status", "status": 500}, "had a problem"),
+        (
+            {"kind": "status", "status": 422, "body": {"message": "encoding is odd"}},
+            "refused the request: HTTP 422: encoding is odd",
+        ),
+        ({"kind": "html", "status": 200}, "not audio"),
+        ({"kind": "drop", "after_bytes": 10}, "Could not reach"),
+    ],
+)
+async def test_service_failures_become_clear_errors(
+    hass: HomeAssistant, fake_api: FakeAimlApi, fault: dict[str, Any], message: str
+) -> None:
+    fake_api.chunk_size = 8
+    fake_api.add_fault(**fault)
+    with pytest.raises(HomeAssistantError, match=message) as caught:
+        await speak(hass)
+    assert "test-key" not in str(caught.value)
+    # Home Assistant and the next request still work.
+    assert (await speak(hass))[:4] == b"RIFF"
+
+
+async def test_rejected_key_while_speaking_starts_reauth(
+    hass: HomeAssistant, fake_api: FakeAimlApi
+) -> None:
+    fake_api.add_fault("status", status=401)
+    with pytest.raises(HomeAssistantError, match="rejected the API key"):
+        await speak(hass)
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_retired_voice_suggests_its_aura_2_successor(
+    hass: HomeAssistant, fake_api: FakeAimlApi
+) -> None:
+    fake_api.retired.add("asteria")
+    with pytest.raises(HomeAssistantError, match="older Aura voice") as caught:
+        await speak(hass, {"voice": "#g1_aura-asteria-en"})
+    assert "#g1_aura-2-asteria-en" in str(caught.value)
+
+
+async def test_voice_refused_by_service_suggests_thalia(
+    hass: HomeAssistant, fake_api: FakeAimlApi, setup_entry: MockConfigEntry
+) -> None:
+    fake_api.retired.add("newvoice")
+    with pytest.raises(HomeAssistantError, match="refused the voice") as caught:
+        await speak(hass, {"voice": "#g1_aura-2-newvoice-en"})
+    assert "#g1_aura-2-thalia-en" in str(caught.value)
+
+
+async def test_get_tts_audio_fallback(hass: HomeAssistant, fake_api: FakeAimlApi) -> None:
+    """The non-streaming entry point gives the same audio as the stream."""
+    entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
+    extension, data = await entity.async_get_tts_audio("Hello.", "en", {"preferred_format": "wav"})
+    assert extension == "wav"
+    assert data is not None
+    assert data[:4] == b"RIFF"
+
+
+async def test_conversion_failure_is_reported(hass: HomeAssistant, fake_api: FakeAimlApi) -> None:
+    """When ffmpeg gets no audio (the service failed), the service's error is what shows."""
+    fake_api.add_fault("status", status=503)
+    with pytest.raises(HomeAssistantError, match="had a problem"):
+        await speak(hass, {"preferred_format": "flac"})
