@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncGenerator
 import json
 from unittest.mock import patch
 
 from homeassistant.components import tts
 from homeassistant.components.media_source import async_resolve_media
+from homeassistant.components.tts.entity import TTSAudioRequest
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
@@ -285,3 +288,29 @@ async def test_wav_without_rate_needs_no_ffmpeg(
         }
     )
     assert data == expected
+
+
+async def test_listener_leaving_stops_the_upstream_request(
+    hass: HomeAssistant, fake_api: FakeAimlApi
+) -> None:
+    """Closing the audio stream early cancels the request to the service promptly."""
+    fake_api.rtf = 1.0  # 30 s of audio would take 30 s to send
+    fake_api.chunk_size = 1024
+    entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
+
+    async def text() -> AsyncGenerator[str]:
+        yield "word " * 400
+
+    response = await entity.async_stream_tts_audio(
+        TTSAudioRequest("en", {"preferred_format": "wav"}, text())
+    )
+    first = await anext(response.data_gen)
+    assert first[:4] == b"RIFF"
+    await response.data_gen.aclose()
+    for _ in range(50):
+        if fake_api.in_flight == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert fake_api.in_flight == 0
+    [request] = fake_api.tts_requests()
+    assert request.cancelled

@@ -6,7 +6,7 @@ session the caller owns (Home Assistant's shared one), and raises typed errors.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 import contextlib
 from dataclasses import dataclass
 from enum import StrEnum
@@ -298,7 +298,7 @@ class AuraClient:
 
     async def async_stream_audio(
         self, voice_id: str, text: str, audio_format: AudioFormat
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes]:
         """Synthesize ``text`` and yield the audio bytes as they arrive."""
         audio_format.validate()
         response = await self._open_tts(voice_id, text, audio_format)
@@ -306,8 +306,9 @@ class AuraClient:
             content_type = response.content_type
             if content_type == "application/json":
                 url = await self._audio_url(response)
-                async for chunk in self._download(url):
-                    yield chunk
+                async with contextlib.aclosing(self._download(url)) as download:
+                    async for chunk in download:
+                        yield chunk
                 return
             if not _is_audio(content_type):
                 raise BadResponseError(f"the service answered with {content_type}, not audio")
@@ -339,7 +340,7 @@ class AuraClient:
             raise BadResponseError(f"refusing to fetch audio over {scheme or 'no scheme'}")
         return url
 
-    async def _download(self, url: str) -> AsyncIterator[bytes]:
+    async def _download(self, url: str) -> AsyncGenerator[bytes]:
         """Stream audio from the URL a JSON answer gave; the API key is NOT sent there."""
         try:
             response = await self._session.get(url, timeout=self._timeouts.client_timeout())
@@ -370,7 +371,7 @@ def _mentions_voice(message: str, voice_id: str) -> bool:
     return voice_id.lower() in lowered or "model" in lowered or f'"{name}"' in lowered
 
 
-async def _read_capped(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+async def _read_capped(response: aiohttp.ClientResponse) -> AsyncGenerator[bytes]:
     """Yield the body as it arrives; stop a runaway body and turn drops into errors."""
     received = 0
     try:

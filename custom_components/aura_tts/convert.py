@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 import contextlib
 
 from homeassistant.components.ffmpeg import get_ffmpeg_manager
@@ -15,7 +15,7 @@ _FFMPEG_FORMATS = {"ogg": "ogg", "opus": "opus", "wav": "wav", "mp3": "mp3", "fl
 
 async def convert_wav(
     hass: HomeAssistant,
-    wav_audio: AsyncIterator[bytes],
+    wav_audio: AsyncGenerator[bytes],
     to_format: str,
     sample_rate: int | None,
     channels: int | None,
@@ -61,6 +61,7 @@ async def convert_wav(
         feeder.cancel()
         with contextlib.suppress(asyncio.CancelledError, BrokenPipeError, ConnectionResetError):
             await feeder
+        await wav_audio.aclose()  # stops the requests upstream at once
         if process.returncode is None:
             process.kill()
             await process.wait()

@@ -94,10 +94,9 @@ class SpeechStream:
 
         async def fetch(piece: str, out: asyncio.Queue[object]) -> None:
             try:
-                async with self._limiter:
-                    async for chunk in self._client.async_stream_audio(
-                        self._voice_id, piece, self._format
-                    ):
+                stream = self._client.async_stream_audio(self._voice_id, piece, self._format)
+                async with self._limiter, contextlib.aclosing(stream):
+                    async for chunk in stream:
                         out.put_nowait(chunk)
                 out.put_nowait(_END)
             except Exception as err:  # noqa: BLE001 - handed to the consumer, raised there

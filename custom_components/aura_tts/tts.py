@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator
-import logging
+from collections.abc import AsyncGenerator
+import contextlib
 from typing import Any
 
 from homeassistant.components.tts import (
@@ -49,7 +49,6 @@ from .voices import (
     voices_for_language,
 )
 
-_LOGGER = logging.getLogger(__name__)
 PARALLEL_UPDATES = 0
 
 
@@ -162,14 +161,16 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         return response.extension, b"".join([chunk async for chunk in response.data_gen])
 
     async def _translate_errors(
-        self, audio: AsyncIterator[bytes], voice_id: str
+        self, audio: AsyncGenerator[bytes], voice_id: str
     ) -> AsyncGenerator[bytes]:
         """Turn client errors into messages a user understands."""
-        try:
-            async for chunk in audio:
-                yield chunk
-        except AuraError as err:
-            raise self._user_error(err, voice_id) from err
+        # aclosing: when the listener goes away, the requests upstream stop now, not at GC.
+        async with contextlib.aclosing(audio):
+            try:
+                async for chunk in audio:
+                    yield chunk
+            except AuraError as err:
+                raise self._user_error(err, voice_id) from err
 
     def _user_error(self, err: AuraError, voice_id: str) -> HomeAssistantError:
         key: str

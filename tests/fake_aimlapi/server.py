@@ -200,7 +200,8 @@ class FakeAimlApi:
             record.status = err.status
             record.finished = time.monotonic()
             raise
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, ConnectionError):
+            # The client went away (cancelled handler, or a write to a closed socket).
             record.cancelled = True
             record.finished = time.monotonic()
             raise
