@@ -5,6 +5,5 @@ from typing import Final
 DOMAIN: Final = "aura_tts"
 CONF_BASE_URL: Final = "base_url"
 CONF_VOICE: Final = "voice"
-CONF_REQUEST_STYLE: Final = "request_style"
 SECTION_ADVANCED: Final = "advanced"
 ATTR_VOICE: Final = "voice"
