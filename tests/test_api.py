@@ -1,4 +1,4 @@
-"""The AI/ML API client against the fake server (no Home Assistant involved)."""
+"""The AI/ML API client against the fake_api server (no Home Assistant involved)."""
 
 from __future__ import annotations
 
@@ -24,20 +24,13 @@ from custom_components.aura_tts.api import (
     _retry_after,
     build_tts_body,
 )
-from custom_components.aura_tts.audio import WAV_PCM, AudioFormat, wav_duration
+from custom_components.aura_tts.audio import WAV_PCM, AudioFormat
 from custom_components.aura_tts.text import split_text
-from tests.fake_aimlapi import FakeAimlApi, start
+from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
+from tests.helpers import wav_facts
 
 THALIA = "#g1_aura-2-thalia-en"
-
-
-@pytest.fixture
-async def fake(socket_enabled: None) -> AsyncGenerator[FakeAimlApi]:
-    fake = FakeAimlApi()
-    runner, _ = await start(fake)
-    yield fake
-    await runner.cleanup()
 
 
 @pytest.fixture
@@ -46,8 +39,8 @@ async def session() -> AsyncGenerator[aiohttp.ClientSession]:
         yield session
 
 
-def client_for(session: aiohttp.ClientSession, fake: FakeAimlApi, **kw: object) -> AuraClient:
-    return AuraClient(session, "test-key", fake.url, **kw)  # type: ignore[arg-type]
+def client_for(session: aiohttp.ClientSession, fake_api: FakeAimlApi, **kw: object) -> AuraClient:
+    return AuraClient(session, "test-key", fake_api.url, **kw)  # type: ignore[arg-type]
 
 
 def test_request_bodies_in_both_styles() -> None:
@@ -64,19 +57,19 @@ def test_request_bodies_in_both_styles() -> None:
         build_tts_body(RequestStyle.MODEL_AND_VOICE, "robot", "Hi", WAV_PCM)
 
 
-async def test_synthesize_wav(session: aiohttp.ClientSession, fake: FakeAimlApi) -> None:
-    audio = await client_for(session, fake).async_synthesize(THALIA, "Hello there.", WAV_PCM)
-    assert wav_duration(audio) == pytest.approx(speech_seconds("Hello there."), abs=1e-3)
+async def test_synthesize_wav(session: aiohttp.ClientSession, fake_api: FakeAimlApi) -> None:
+    audio = await client_for(session, fake_api).async_synthesize(THALIA, "Hello there.", WAV_PCM)
+    assert wav_facts(audio)[3] == pytest.approx(speech_seconds("Hello there."), abs=1e-3)
 
 
 async def test_falls_back_to_model_and_voice_and_remembers(
-    session: aiohttp.ClientSession, fake: FakeAimlApi
+    session: aiohttp.ClientSession, fake_api: FakeAimlApi
 ) -> None:
     """Draco is missing from the legacy model list: the newer style is used, and kept."""
-    client = client_for(session, fake)
+    client = client_for(session, fake_api)
     await client.async_synthesize("#g1_aura-2-draco-en", "Hi.", WAV_PCM)
     await client.async_synthesize(THALIA, "Hi.", WAV_PCM)
-    bodies = [r.body for r in fake.tts_requests()]
+    bodies = [r.body for r in fake_api.tts_requests()]
     assert [b["model"] for b in bodies] == [
         "#g1_aura-2-draco-en",
         "deepgram/aura-2",
@@ -87,12 +80,12 @@ async def test_falls_back_to_model_and_voice_and_remembers(
 
 
 async def test_json_answer_is_followed_without_the_key(
-    session: aiohttp.ClientSession, fake: FakeAimlApi
+    session: aiohttp.ClientSession, fake_api: FakeAimlApi
 ) -> None:
-    fake.response_shape = "json"
-    audio = await client_for(session, fake).async_synthesize(THALIA, "Hi.", WAV_PCM)
+    fake_api.response_shape = "json"
+    audio = await client_for(session, fake_api).async_synthesize(THALIA, "Hi.", WAV_PCM)
     assert audio[:4] == b"RIFF"
-    download = [r for r in fake.requests if r.path.startswith("/files/")]
+    download = [r for r in fake_api.requests if r.path.startswith("/files/")]
     assert len(download) == 1
     assert "Authorization" not in download[0].headers
 
@@ -117,28 +110,32 @@ async def test_json_answer_is_followed_without_the_key(
     ],
 )
 async def test_failures_are_typed(
-    session: aiohttp.ClientSession, fake: FakeAimlApi, prepare: object, error: type
+    session: aiohttp.ClientSession, fake_api: FakeAimlApi, prepare: object, error: type
 ) -> None:
-    prepare(fake)  # type: ignore[operator]
-    fake.chunk_size = 64
+    prepare(fake_api)  # type: ignore[operator]
+    fake_api.chunk_size = 64
     with pytest.raises(error) as caught:
-        await client_for(session, fake).async_synthesize(THALIA, "Hello there.", WAV_PCM)
+        await client_for(session, fake_api).async_synthesize(THALIA, "Hello there.", WAV_PCM)
     assert "test-key" not in str(caught.value)
     if isinstance(caught.value, RateLimitError):
         assert caught.value.retry_after == 3
 
 
-async def test_retired_voice_is_named(session: aiohttp.ClientSession, fake: FakeAimlApi) -> None:
-    fake.retired.add("asteria")
+async def test_retired_voice_is_named(
+    session: aiohttp.ClientSession, fake_api: FakeAimlApi
+) -> None:
+    fake_api.retired.add("asteria")
     with pytest.raises(VoiceRejectedError) as caught:
-        await client_for(session, fake).async_synthesize("#g1_aura-asteria-en", "Hi", WAV_PCM)
+        await client_for(session, fake_api).async_synthesize("#g1_aura-asteria-en", "Hi", WAV_PCM)
     assert caught.value.voice_id == "#g1_aura-asteria-en"
 
 
-async def test_stall_ends_with_an_error(session: aiohttp.ClientSession, fake: FakeAimlApi) -> None:
+async def test_stall_ends_with_an_error(
+    session: aiohttp.ClientSession, fake_api: FakeAimlApi
+) -> None:
     """A stream that stops sending fails after the read timeout instead of hanging."""
-    fake.add_fault("stall", seconds=5, after_bytes=1)
-    client = client_for(session, fake, timeouts=Timeouts(read=0.3))
+    fake_api.add_fault("stall", seconds=5, after_bytes=1)
+    client = client_for(session, fake_api, timeouts=Timeouts(read=0.3))
     with pytest.raises(CannotConnectError):
         await client.async_synthesize(THALIA, "Hello there.", WAV_PCM)
 
@@ -150,31 +147,31 @@ async def test_unreachable(session: aiohttp.ClientSession, socket_enabled: None)
 
 
 async def test_plain_http_audio_url_refused_for_https_server(
-    session: aiohttp.ClientSession, fake: FakeAimlApi
+    session: aiohttp.ClientSession, fake_api: FakeAimlApi
 ) -> None:
     """A JSON answer may not send the audio download to plain http from an https server."""
-    client = client_for(session, fake)
+    client = client_for(session, fake_api)
     client._base_url = "https://api.example/"  # what the answer is judged against
-    fake.response_shape = "json"
+    fake_api.response_shape = "json"
 
     class Answer:
         async def json(self) -> dict[str, str]:
-            return {"audio": f"{fake.url}/files/x.wav"}
+            return {"audio": f"{fake_api.url}/files/x.wav"}
 
     with pytest.raises(BadResponseError, match="refusing"):
         await client._audio_url(Answer())  # type: ignore[arg-type]
 
 
-async def test_balance(session: aiohttp.ClientSession, fake: FakeAimlApi) -> None:
-    client = client_for(session, fake)
+async def test_balance(session: aiohttp.ClientSession, fake_api: FakeAimlApi) -> None:
+    client = client_for(session, fake_api)
     balance = await client.async_validate_key()
     assert balance is not None
     assert (balance.amount, balance.currency) == (42.5, "USD")
-    fake.add_fault("status", path="/v2/billing", status=404)
-    fake.add_fault("status", path="/v1/tts", status=401)
+    fake_api.add_fault("status", path="/v2/billing", status=404)
+    fake_api.add_fault("status", path="/v1/tts", status=401)
     with pytest.raises(AuthenticationError):
         await client.async_validate_key()
-    fake.add_fault("status", path="/v2/billing", status=400)
+    fake_api.add_fault("status", path="/v2/billing", status=400)
     with pytest.raises(BadRequestError):
         await client.async_validate_key()
 
@@ -201,12 +198,12 @@ def test_retry_after_parsing() -> None:
 
 
 async def test_runaway_body_is_capped(
-    session: aiohttp.ClientSession, fake: FakeAimlApi, monkeypatch: pytest.MonkeyPatch
+    session: aiohttp.ClientSession, fake_api: FakeAimlApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("custom_components.aura_tts.api.MAX_AUDIO_BYTES", 100_000)
-    fake.add_fault("huge", size=200_000)
+    fake_api.add_fault("huge", size=200_000)
     with pytest.raises(BadResponseError, match="larger"):
-        await client_for(session, fake).async_synthesize(THALIA, "Hi.", WAV_PCM)
+        await client_for(session, fake_api).async_synthesize(THALIA, "Hi.", WAV_PCM)
 
 
 def test_split_text_needs_a_positive_limit() -> None:

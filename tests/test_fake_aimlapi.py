@@ -1,9 +1,8 @@
-"""The fake AI/ML API behaves as the published API description says."""
+"""The fake_api AI/ML API behaves as the published API description says."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
 import io
 import json
 import subprocess
@@ -13,28 +12,20 @@ import wave
 import aiohttp
 import pytest
 
-from tests.fake_aimlapi import FakeAimlApi, start
+from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
 
-TEXT = "Hello from the fake service, speaking at a calm pace."
+TEXT = "Hello from the fake_api service, speaking at a calm pace."
 AUTH = {"Authorization": "Bearer test-key"}
 
 
-@pytest.fixture
-async def fake(socket_enabled: None) -> AsyncGenerator[FakeAimlApi]:
-    fake = FakeAimlApi()
-    runner, _ = await start(fake)
-    yield fake
-    await runner.cleanup()
-
-
 async def post(
-    fake: FakeAimlApi, body: Any, headers: dict[str, str] | None = None
+    fake_api: FakeAimlApi, body: Any, headers: dict[str, str] | None = None
 ) -> tuple[int, str, bytes, dict[str, str]]:
     async with (
         aiohttp.ClientSession() as session,
         session.post(
-            f"{fake.url}/v1/tts", json=body, headers=AUTH if headers is None else headers
+            f"{fake_api.url}/v1/tts", json=body, headers=AUTH if headers is None else headers
         ) as response,
     ):
         data = await response.read()
@@ -62,8 +53,8 @@ def decode_seconds(data: bytes, rate: int) -> float:
         {"model": "deepgram/aura", "voice": "helios", "text": TEXT},
     ],
 )
-async def test_both_request_styles_accepted(fake: FakeAimlApi, body: dict[str, Any]) -> None:
-    status, content_type, data, _ = await post(fake, body)
+async def test_both_request_styles_accepted(fake_api: FakeAimlApi, body: dict[str, Any]) -> None:
+    status, content_type, data, _ = await post(fake_api, body)
     assert status == 200, data
     assert content_type == "audio/wav"
     with wave.open(io.BytesIO(data)) as reader:
@@ -98,9 +89,9 @@ async def test_both_request_styles_accepted(fake: FakeAimlApi, body: dict[str, A
     ],
 )
 async def test_invalid_bodies_rejected_like_the_api(
-    fake: FakeAimlApi, body: Any, fragment: str
+    fake_api: FakeAimlApi, body: Any, fragment: str
 ) -> None:
-    status, content_type, data, _ = await post(fake, body)
+    status, content_type, data, _ = await post(fake_api, body)
     assert status == 400
     assert content_type == "application/json"
     error = json.loads(data)
@@ -135,10 +126,10 @@ async def test_invalid_bodies_rejected_like_the_api(
     ],
 )
 async def test_every_encoding_decodes_to_the_expected_duration(
-    fake: FakeAimlApi, fields: dict[str, str], content_type: str, rate: int, kind: str
+    fake_api: FakeAimlApi, fields: dict[str, str], content_type: str, rate: int, kind: str
 ) -> None:
     body = {"model": "#g1_aura-2-thalia-en", "text": TEXT, **fields}
-    status, got_type, data, _ = await post(fake, body)
+    status, got_type, data, _ = await post(fake_api, body)
     assert status == 200, data
     assert got_type == content_type
     expected = speech_seconds(TEXT)
@@ -155,37 +146,37 @@ async def test_every_encoding_decodes_to_the_expected_duration(
         assert decode_seconds(data, rate) == pytest.approx(expected, abs=0.1)
 
 
-async def test_text_limit_is_413(fake: FakeAimlApi) -> None:
-    status, _, data, _ = await post(fake, {"model": "#g1_aura-2-thalia-en", "text": "a" * 2001})
+async def test_text_limit_is_413(fake_api: FakeAimlApi) -> None:
+    status, _, data, _ = await post(fake_api, {"model": "#g1_aura-2-thalia-en", "text": "a" * 2001})
     assert status == 413
     assert json.loads(data)["statusCode"] == 413
-    status, *_ = await post(fake, {"model": "#g1_aura-2-thalia-en", "text": "a" * 2000})
+    status, *_ = await post(fake_api, {"model": "#g1_aura-2-thalia-en", "text": "a" * 2000})
     assert status == 200
 
 
-async def test_keys(fake: FakeAimlApi) -> None:
+async def test_keys(fake_api: FakeAimlApi) -> None:
     body = {"model": "#g1_aura-2-thalia-en", "text": "Hi"}
-    assert (await post(fake, body, headers={}))[0] == 401
-    assert (await post(fake, body, headers={"Authorization": "Bearer nope"}))[0] == 401
-    fake.keys["poor"] = 0
-    assert (await post(fake, body, headers={"Authorization": "Bearer poor"}))[0] == 403
+    assert (await post(fake_api, body, headers={}))[0] == 401
+    assert (await post(fake_api, body, headers={"Authorization": "Bearer nope"}))[0] == 401
+    fake_api.keys["poor"] = 0
+    assert (await post(fake_api, body, headers={"Authorization": "Bearer poor"}))[0] == 403
 
 
-async def test_billing_and_key_endpoints(fake: FakeAimlApi) -> None:
+async def test_billing_and_key_endpoints(fake_api: FakeAimlApi) -> None:
     async with aiohttp.ClientSession() as session:
-        async with session.get(f"{fake.url}/v2/billing", headers=AUTH) as response:
+        async with session.get(f"{fake_api.url}/v2/billing", headers=AUTH) as response:
             assert await response.json() == {"current_balance": 42.5, "currency": "USD"}
-        async with session.get(f"{fake.url}/v1/key", headers=AUTH) as response:
+        async with session.get(f"{fake_api.url}/v1/key", headers=AUTH) as response:
             data = (await response.json())["data"]
             assert data["prefix"] == "test-key"[:8]
             assert {"disabled", "created_at", "updated_at", "monthly_usage"} <= set(data)
-        async with session.get(f"{fake.url}/v2/billing") as response:
+        async with session.get(f"{fake_api.url}/v2/billing") as response:
             assert response.status == 401
 
 
-async def test_json_answer_with_public_audio_url(fake: FakeAimlApi) -> None:
+async def test_json_answer_with_public_audio_url(fake_api: FakeAimlApi) -> None:
     body = {"model": "#g1_aura-2-thalia-en", "text": TEXT, "stream": False}
-    status, content_type, data, _ = await post(fake, body)
+    status, content_type, data, _ = await post(fake_api, body)
     assert (status, content_type) == (200, "application/json")
     answer = json.loads(data)
     assert answer["meta"]["usage"]["credits_used"] > 0
@@ -194,22 +185,22 @@ async def test_json_answer_with_public_audio_url(fake: FakeAimlApi) -> None:
         assert (await response.read())[:4] == b"RIFF"
 
 
-async def test_concurrency_limit_is_429_with_retry_after(fake: FakeAimlApi) -> None:
-    fake.max_concurrent = 2
-    fake.ttfb = 0.3
+async def test_concurrency_limit_is_429_with_retry_after(fake_api: FakeAimlApi) -> None:
+    fake_api.max_concurrent = 2
+    fake_api.ttfb = 0.3
     body = {"model": "#g1_aura-2-thalia-en", "text": "Hi"}
-    results = await asyncio.gather(*(post(fake, body) for _ in range(4)))
+    results = await asyncio.gather(*(post(fake_api, body) for _ in range(4)))
     statuses = sorted(r[0] for r in results)
     assert statuses == [200, 200, 429, 429]
     assert all(r[3].get("Retry-After") == "1" for r in results if r[0] == 429)
 
 
-async def test_timing_ttfb_and_rtf(fake: FakeAimlApi) -> None:
+async def test_timing_ttfb_and_rtf(fake_api: FakeAimlApi) -> None:
     """Bytes arrive after the time to first byte and at the set real-time factor."""
-    fake.ttfb, fake.rtf, fake.chunk_size = 0.2, 10.0, 2048
+    fake_api.ttfb, fake_api.rtf, fake_api.chunk_size = 0.2, 10.0, 2048
     body = {"model": "#g1_aura-2-thalia-en", "text": TEXT}
-    await post(fake, body)
-    [request] = fake.tts_requests()
+    await post(fake_api, body)
+    [request] = fake_api.tts_requests()
     assert request.first_byte is not None
     assert request.finished is not None
     assert request.first_byte - request.started >= 0.2
@@ -218,85 +209,85 @@ async def test_timing_ttfb_and_rtf(fake: FakeAimlApi) -> None:
 
 
 @pytest.mark.parametrize("count", [1, 2])
-async def test_status_fault_for_a_number_of_requests(fake: FakeAimlApi, count: int) -> None:
-    fake.add_fault("status", status=429, retry_after=2.5, count=count)
+async def test_status_fault_for_a_number_of_requests(fake_api: FakeAimlApi, count: int) -> None:
+    fake_api.add_fault("status", status=429, retry_after=2.5, count=count)
     body = {"model": "#g1_aura-2-thalia-en", "text": "Hi"}
-    results = [await post(fake, body) for _ in range(count + 1)]
+    results = [await post(fake_api, body) for _ in range(count + 1)]
     assert [r[0] for r in results] == [429] * count + [200]
     assert results[0][3]["Retry-After"] == "2.5"
 
 
-async def test_status_fault_for_all_requests(fake: FakeAimlApi) -> None:
-    fake.add_fault("status", status=502, count=None, body="bad gateway")
+async def test_status_fault_for_all_requests(fake_api: FakeAimlApi) -> None:
+    fake_api.add_fault("status", status=502, count=None, body="bad gateway")
     body = {"model": "#g1_aura-2-thalia-en", "text": "Hi"}
     for _ in range(3):
-        status, _, data, _ = await post(fake, body)
+        status, _, data, _ = await post(fake_api, body)
         assert (status, data) == (502, b"bad gateway")
 
 
-async def test_drop_fault_cuts_the_connection(fake: FakeAimlApi) -> None:
-    fake.add_fault("drop", after_bytes=4096)
-    fake.chunk_size = 1024
+async def test_drop_fault_cuts_the_connection(fake_api: FakeAimlApi) -> None:
+    fake_api.add_fault("drop", after_bytes=4096)
+    fake_api.chunk_size = 1024
     with pytest.raises(aiohttp.ClientPayloadError):
-        await post(fake, {"model": "#g1_aura-2-thalia-en", "text": TEXT})
+        await post(fake_api, {"model": "#g1_aura-2-thalia-en", "text": TEXT})
 
 
-async def test_truncate_fault_ends_the_audio_early(fake: FakeAimlApi) -> None:
-    fake.add_fault("truncate")
-    status, _, data, _ = await post(fake, {"model": "#g1_aura-2-thalia-en", "text": TEXT})
+async def test_truncate_fault_ends_the_audio_early(fake_api: FakeAimlApi) -> None:
+    fake_api.add_fault("truncate")
+    status, _, data, _ = await post(fake_api, {"model": "#g1_aura-2-thalia-en", "text": TEXT})
     assert status == 200
     declared = int.from_bytes(data[40:44], "little")
     assert len(data) - 44 < declared
 
 
-async def test_html_and_content_type_faults(fake: FakeAimlApi) -> None:
-    fake.add_fault("html", status=200)
+async def test_html_and_content_type_faults(fake_api: FakeAimlApi) -> None:
+    fake_api.add_fault("html", status=200)
     status, content_type, data, _ = await post(
-        fake, {"model": "#g1_aura-2-thalia-en", "text": "Hi"}
+        fake_api, {"model": "#g1_aura-2-thalia-en", "text": "Hi"}
     )
     assert (status, content_type) == (200, "text/html")
     assert data.startswith(b"<html>")
-    fake.add_fault("content_type", content_type="text/plain")
+    fake_api.add_fault("content_type", content_type="text/plain")
     status, content_type, data, _ = await post(
-        fake, {"model": "#g1_aura-2-thalia-en", "text": "Hi"}
+        fake_api, {"model": "#g1_aura-2-thalia-en", "text": "Hi"}
     )
     assert (status, content_type) == (200, "text/plain")
     assert data[:4] == b"RIFF"
 
 
-async def test_stall_fault(fake: FakeAimlApi) -> None:
-    fake.add_fault("stall", seconds=0.5, after_bytes=1)
-    await post(fake, {"model": "#g1_aura-2-thalia-en", "text": "Hi"})
-    [request] = fake.tts_requests()
+async def test_stall_fault(fake_api: FakeAimlApi) -> None:
+    fake_api.add_fault("stall", seconds=0.5, after_bytes=1)
+    await post(fake_api, {"model": "#g1_aura-2-thalia-en", "text": "Hi"})
+    [request] = fake_api.tts_requests()
     assert request.finished is not None
     assert request.first_byte is not None
     assert request.finished - request.first_byte >= 0.5
 
 
-async def test_url_404_and_json_without_audio(fake: FakeAimlApi) -> None:
-    fake.add_fault("url_404")
-    _, content_type, data, _ = await post(fake, {"model": "#g1_aura-2-thalia-en", "text": "Hi"})
+async def test_url_404_and_json_without_audio(fake_api: FakeAimlApi) -> None:
+    fake_api.add_fault("url_404")
+    _, content_type, data, _ = await post(fake_api, {"model": "#g1_aura-2-thalia-en", "text": "Hi"})
     assert content_type == "application/json"
     async with (
         aiohttp.ClientSession() as session,
         session.get(json.loads(data)["audio"]) as response,
     ):
         assert response.status == 404
-    fake.add_fault("json_no_audio")
-    _, _, data, _ = await post(fake, {"model": "#g1_aura-2-thalia-en", "text": "Hi"})
+    fake_api.add_fault("json_no_audio")
+    _, _, data, _ = await post(fake_api, {"model": "#g1_aura-2-thalia-en", "text": "Hi"})
     assert "audio" not in json.loads(data)
 
 
-async def test_retired_voice_is_refused(fake: FakeAimlApi) -> None:
-    fake.retired.add("asteria")
-    status, _, data, _ = await post(fake, {"model": "#g1_aura-asteria-en", "text": "Hi"})
+async def test_retired_voice_is_refused(fake_api: FakeAimlApi) -> None:
+    fake_api.retired.add("asteria")
+    status, _, data, _ = await post(fake_api, {"model": "#g1_aura-asteria-en", "text": "Hi"})
     assert status == 400
     assert "retired" in json.loads(data)["message"]
 
 
-async def test_request_log(fake: FakeAimlApi) -> None:
-    await post(fake, {"model": "#g1_aura-2-thalia-en", "text": "Logged"})
-    [request] = fake.requests
+async def test_request_log(fake_api: FakeAimlApi) -> None:
+    await post(fake_api, {"model": "#g1_aura-2-thalia-en", "text": "Logged"})
+    [request] = fake_api.requests
     assert request.method == "POST"
     assert request.body["text"] == "Logged"
     assert request.headers["Authorization"] == "Bearer test-key"

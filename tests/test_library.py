@@ -9,15 +9,15 @@ import re
 from hypothesis import given, settings, strategies as st
 import pytest
 
+from custom_components.aura_tts.api import BadResponseError
 from custom_components.aura_tts.audio import (
     UNKNOWN_SIZE,
     AudioFormat,
-    join_wav,
     parse_wav_header,
     plan_output,
-    wav_duration,
     wav_header,
 )
+from custom_components.aura_tts.speech import WavStitcher
 from custom_components.aura_tts.text import sentences, split_text
 from custom_components.aura_tts.voices import (
     VOICES,
@@ -116,28 +116,44 @@ def test_split_loses_and_reorders_nothing(text: str, limit: int) -> None:
 @given(
     lengths=st.lists(st.integers(min_value=0, max_value=500), min_size=1, max_size=6),
     rate=st.sampled_from([8000, 16000, 24000]),
+    chunk=st.integers(min_value=1, max_value=97),
 )
-def test_join_wav_is_valid_and_of_summed_length(lengths: list[int], rate: int) -> None:
+def test_wav_stitcher_joins_pieces_into_one_stream(
+    lengths: list[int], rate: int, chunk: int
+) -> None:
+    """Pieces arriving in any chunking: one header, then every piece's audio in order."""
     pieces = [
         wav_header(rate, data_size=2 * n) + bytes([i % 256]) * 2 * n for i, n in enumerate(lengths)
     ]
-    joined = join_wav(pieces)
-    info = parse_wav_header(joined)
-    assert info.data_size == 2 * sum(lengths) == len(joined) - info.data_offset
-    assert wav_duration(joined) == pytest.approx(sum(lengths) / rate)
-    assert joined[info.data_offset :] == b"".join(p[44:] for p in pieces)
+    stitcher = WavStitcher()
+    out = b""
+    for piece in pieces:
+        for start in range(0, len(piece), chunk):
+            out += stitcher.feed(piece[start : start + chunk])
+        stitcher.end_piece()
+    info = parse_wav_header(out)
+    assert (info.sample_rate, info.channels, info.sample_width) == (rate, 1, 2)
+    assert info.data_size == UNKNOWN_SIZE  # a stream: the length is not known up front
+    assert out[info.data_offset :] == b"".join(p[44:] for p in pieces)
+
+
+def test_wav_stitcher_passes_a_single_piece_through() -> None:
+    piece = wav_header(16000, data_size=4) + b"abcd"
+    stitcher = WavStitcher()
+    stitcher.single = True
+    assert stitcher.feed(piece) == piece
+
+
+def test_wav_stitcher_refuses_what_is_not_wav() -> None:
+    with pytest.raises(BadResponseError, match="not WAV"):
+        WavStitcher().feed(b"ID3 an mp3 file")
 
 
 def test_wav_errors_and_streaming_header() -> None:
     with pytest.raises(ValueError, match="RIFF"):
         parse_wav_header(b"ID3 not a wav")
-    with pytest.raises(ValueError, match="nothing"):
-        join_wav([])
-    with pytest.raises(ValueError, match="different formats"):
-        join_wav([wav_header(8000, data_size=0), wav_header(16000, data_size=0)])
     streamed = parse_wav_header(wav_header(16000))
     assert streamed.data_size == UNKNOWN_SIZE
-    assert wav_duration(wav_header(16000) + bytes(32000)) == 1.0
     with pytest.raises(ValueError, match="no data chunk"):
         parse_wav_header(b"RIFF\0\0\0\0WAVE")
 

@@ -7,7 +7,6 @@ make and lets Home Assistant convert the rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 import struct
 
@@ -165,46 +164,6 @@ def parse_wav_header(data: bytes) -> WavInfo:
             return WavInfo(audio_format, channels, sample_rate, bits // 8, body, chunk_size)
         offset = body + chunk_size + (chunk_size & 1)
     raise ValueError("no data chunk in the WAV header")
-
-
-def wav_frames(data: bytes) -> tuple[WavInfo, bytes]:
-    """Split a complete WAV file into its header facts and its audio bytes."""
-    info = parse_wav_header(data)
-    end = len(data) if info.data_size == UNKNOWN_SIZE else info.data_offset + info.data_size
-    return info, data[info.data_offset : end]
-
-
-def join_wav(pieces: Iterable[bytes]) -> bytes:
-    """Join complete WAV files of one format into one WAV file (one header, no gaps)."""
-    first: WavInfo | None = None
-    frames = []
-    for piece in pieces:
-        info, audio = wav_frames(piece)
-        if first is None:
-            first = info
-        elif (info.audio_format, info.channels, info.sample_rate, info.sample_width) != (
-            first.audio_format,
-            first.channels,
-            first.sample_rate,
-            first.sample_width,
-        ):
-            raise ValueError("cannot join WAV pieces of different formats")
-        frames.append(audio)
-    if first is None:
-        raise ValueError("nothing to join")
-    audio = b"".join(frames)
-    return (
-        wav_header(
-            first.sample_rate, first.channels, first.sample_width, len(audio), first.audio_format
-        )
-        + audio
-    )
-
-
-def wav_duration(data: bytes) -> float:
-    """Seconds of audio in a complete WAV file."""
-    info, audio = wav_frames(data)
-    return len(audio) / info.bytes_per_second
 
 
 @dataclass(frozen=True, slots=True)

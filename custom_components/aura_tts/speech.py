@@ -116,7 +116,7 @@ class SpeechStream:
 
         reader = asyncio.create_task(pieces.read(text))
         producer = asyncio.create_task(produce())
-        stitch = _WavStitcher() if self._format.effective_container == "wav" else None
+        stitch = WavStitcher() if self._format.effective_container == "wav" else None
         try:
             while (out := await order.get()) is not None:
                 if stitch is not None and self.pieces_spoken == 0:
@@ -142,16 +142,18 @@ class SpeechStream:
                     await task
 
 
-class _WavStitcher:
+class WavStitcher:
     """Turn several WAV files into one stream: the first header, then only audio data."""
 
     def __init__(self) -> None:
+        """Start before the first piece; set ``single`` to pass one whole WAV through."""
         self.single = False
         self._pending = b""
         self._in_header = True
         self._header_sent = False
 
     def feed(self, chunk: bytes) -> bytes:
+        """Take the next bytes of the current piece; return what goes out now."""
         if self.single:
             return chunk
         if not self._in_header:
@@ -175,5 +177,6 @@ class _WavStitcher:
         return header + data
 
     def end_piece(self) -> None:
+        """The current piece is complete; the next one starts with its own header."""
         self._in_header = True
         self._pending = b""
