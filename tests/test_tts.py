@@ -314,3 +314,24 @@ async def test_listener_leaving_stops_the_upstream_request(
     assert fake_api.in_flight == 0
     [request] = fake_api.tts_requests()
     assert request.cancelled
+
+
+async def test_audio_reaches_home_assistant_while_the_service_is_still_sending(
+    hass: HomeAssistant, fake_api: FakeAimlApi
+) -> None:
+    """The first audio bytes leave HA's result stream before Aura's answer has ended."""
+    fake_api.rtf = 4.0  # about 3 s of speech, sent over about 0.8 s
+    fake_api.chunk_size = 1024
+    stream = tts.async_create_stream(hass, ENTITY_ID, options=WAV)
+    stream.async_set_message("The doorbell rang. Someone is waiting at the front door.")
+    chunks = stream.async_stream_result()
+    first = await anext(chunks)
+    [request] = fake_api.tts_requests()
+    assert first[:4] == b"RIFF"
+    assert request.first_byte is not None
+    assert request.finished is None  # the service is still producing the rest
+    rest = b"".join([chunk async for chunk in chunks])
+    assert request.finished is not None
+    assert wav_facts(first + rest)[3] == pytest.approx(
+        speech_seconds(request.body["text"]), abs=0.01
+    )
