@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+import itertools
 
 import aiohttp
 import pytest
 
 from custom_components.aura_tts.api import (
+    NO_RETRY,
     AuraClient,
     AuthenticationError,
     BadRequestError,
@@ -16,6 +18,7 @@ from custom_components.aura_tts.api import (
     InsufficientCreditError,
     RateLimitError,
     RequestStyle,
+    RetryPolicy,
     ServerError,
     TextTooLongError,
     Timeouts,
@@ -114,8 +117,9 @@ async def test_failures_are_typed(
 ) -> None:
     prepare(fake_api)  # type: ignore[operator]
     fake_api.chunk_size = 64
+    client = client_for(session, fake_api, retry=NO_RETRY)
     with pytest.raises(error) as caught:
-        await client_for(session, fake_api).async_synthesize(THALIA, "Hello there.", WAV_PCM)
+        await client.async_synthesize(THALIA, "Hello there.", WAV_PCM)
     assert "test-key" not in str(caught.value)
     if isinstance(caught.value, RateLimitError):
         assert caught.value.retry_after == 3
@@ -209,3 +213,98 @@ async def test_runaway_body_is_capped(
 def test_split_text_needs_a_positive_limit() -> None:
     with pytest.raises(ValueError, match="positive"):
         split_text("Hi.", 0)
+
+
+QUICK_RETRY = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=5.0)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "status", "status": 429, "retry_after": 0.2},
+        {"kind": "status", "status": 502},
+        {"kind": "status", "status": 503},
+        {"kind": "status", "status": 504},
+        {"kind": "html", "status": 502},
+        {"kind": "drop", "after_bytes": 0},
+    ],
+)
+async def test_passing_failures_are_retried(
+    session: aiohttp.ClientSession, fake_api: FakeAimlApi, fault: dict[str, object]
+) -> None:
+    """Busy, gateway and connection failures before any audio: tried again, then audio."""
+    fake_api.add_fault(count=2, **fault)  # type: ignore[arg-type]
+    client = client_for(session, fake_api, retry=QUICK_RETRY)
+    audio = await client.async_synthesize(THALIA, "Hello there.", WAV_PCM)
+    assert wav_facts(audio)[3] == pytest.approx(speech_seconds("Hello there."), abs=0.01)
+    requests = fake_api.tts_requests()
+    assert len(requests) == 3
+    assert client.retries == 2
+    if fault.get("retry_after"):
+        # Retry-After is honoured: no retry came sooner than the server asked.
+        gaps = [b.started - a.started for a, b in itertools.pairwise(requests)]
+        assert min(gaps) >= 0.2
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ({"kind": "status", "status": 500}, ServerError),
+        ({"kind": "status", "status": 400}, BadRequestError),
+        ({"kind": "status", "status": 403}, InsufficientCreditError),
+        ({"kind": "status", "status": 429, "retry_after": 60}, RateLimitError),
+    ],
+)
+async def test_hopeless_failures_are_not_retried(
+    session: aiohttp.ClientSession, fake_api: FakeAimlApi, fault: dict[str, object], error: type
+) -> None:
+    """A bug (500), a refusal, or a Retry-After past the time budget: one request only."""
+    fake_api.add_fault(count=None, **fault)  # type: ignore[arg-type]
+    client = client_for(session, fake_api, retry=QUICK_RETRY)
+    with pytest.raises(error):
+        await client.async_synthesize("#g1_aura-2-thalia-en", "Hello there.", WAV_PCM)
+    # A 400 is tried once in each request style; nothing else is tried again.
+    assert len(fake_api.tts_requests()) == (2 if error is BadRequestError else 1)
+    assert client.retries == 0
+
+
+async def test_retries_stop_at_the_attempt_limit(
+    session: aiohttp.ClientSession, fake_api: FakeAimlApi
+) -> None:
+    fake_api.add_fault("status", count=None, status=503)
+    client = client_for(session, fake_api, retry=QUICK_RETRY)
+    with pytest.raises(ServerError):
+        await client.async_synthesize(THALIA, "Hello there.", WAV_PCM)
+    assert len(fake_api.tts_requests()) == QUICK_RETRY.attempts
+
+
+async def test_failure_after_audio_started_is_not_retried(
+    session: aiohttp.ClientSession, fake_api: FakeAimlApi
+) -> None:
+    """Retrying would repeat audio the listener already has, so the error is raised."""
+    fake_api.chunk_size = 64
+    fake_api.add_fault("drop", after_bytes=128)
+    client = client_for(session, fake_api, retry=QUICK_RETRY)
+    with pytest.raises(CannotConnectError):
+        await client.async_synthesize(THALIA, "Hello there.", WAV_PCM)
+    assert len(fake_api.tts_requests()) == 1
+
+
+@pytest.mark.parametrize("retry", [1, 2, 3, 4, 5, 8])
+def test_backoff_grows_with_jitter_and_a_cap(retry: int) -> None:
+    policy = RetryPolicy(base_delay=0.5, max_delay=4.0)
+    backoff = min(4.0, 0.5 * 2 ** (retry - 1))
+    delays = {policy.delay(retry, None) for _ in range(50)}
+    assert all(backoff / 2 <= d <= backoff for d in delays)
+    assert len(delays) > 1  # jittered, so clients do not retry in step
+    assert policy.delay(retry, 9.0) == 9.0  # Retry-After wins when it is longer
+
+
+async def test_refused_key_echoed_by_the_service_is_redacted(
+    session: aiohttp.ClientSession, fake_api: FakeAimlApi
+) -> None:
+    fake_api.add_fault("status", status=400, count=None, body={"message": "bad key test-key"})
+    with pytest.raises(BadRequestError) as caught:
+        await client_for(session, fake_api).async_synthesize(THALIA, "Hi.", WAV_PCM)
+    assert "test-key" not in str(caught.value)
+    assert "[redacted]" in str(caught.value)

@@ -331,7 +331,7 @@ async def test_audio_reaches_home_assistant_while_the_service_is_still_sending(
     assert request.first_byte is not None
     assert request.finished is None  # the service is still producing the rest
     rest = b"".join([chunk async for chunk in chunks])
-    assert request.finished is not None
+    assert fake_api.tts_requests()[0].finished is not None
     assert wav_facts(first + rest)[3] == pytest.approx(
         speech_seconds(request.body["text"]), abs=0.01
     )

@@ -28,7 +28,7 @@ async def speak(hass: HomeAssistant, options: dict[str, Any] | None = None) -> b
     ("fault", "message"),
     [
         ({"kind": "status", "status": 403}, "no credit left"),
-        ({"kind": "status", "status": 429, "retry_after": 1}, "too many requests"),
+        ({"kind": "status", "status": 429, "retry_after": 60}, "too many requests"),
         ({"kind": "status", "status": 413}, "too long"),
         ({"kind": "status", "status": 500}, "had a problem"),
         (
@@ -43,7 +43,7 @@ async def test_service_failures_become_clear_errors(
     hass: HomeAssistant, fake_api: FakeAimlApi, fault: dict[str, Any], message: str
 ) -> None:
     fake_api.chunk_size = 8
-    fake_api.add_fault(**fault)
+    fake_api.add_fault(**fault)  # one failure: the kinds that are retried are not here
     with pytest.raises(HomeAssistantError, match=message) as caught:
         await speak(hass)
     assert "test-key" not in str(caught.value)
@@ -91,6 +91,6 @@ async def test_get_tts_audio_fallback(hass: HomeAssistant, fake_api: FakeAimlApi
 
 async def test_conversion_failure_is_reported(hass: HomeAssistant, fake_api: FakeAimlApi) -> None:
     """When ffmpeg gets no audio (the service failed), the service's error is what shows."""
-    fake_api.add_fault("status", status=503)
+    fake_api.add_fault("status", status=500)
     with pytest.raises(HomeAssistantError, match="had a problem"):
         await speak(hass, {"preferred_format": "flac"})

@@ -19,6 +19,8 @@ from .api import (
     ServerError,
 )
 from .const import CONF_BASE_URL, DOMAIN
+from .health import ServiceHealth
+from .issues import async_clear_no_credit, async_report_no_credit
 
 PLATFORMS: list[Platform] = [Platform.TTS]
 
@@ -28,6 +30,7 @@ class AuraRuntimeData:
     """What a loaded entry holds while it runs."""
 
     client: AuraClient
+    health: ServiceHealth
 
 
 type AuraConfigEntry = ConfigEntry[AuraRuntimeData]
@@ -45,8 +48,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool
             translation_domain=DOMAIN, translation_key="invalid_auth"
         ) from err
     except InsufficientCreditError:
-        # The key is good; synthesis will say "no credit" when it is used.
-        pass
+        # The key is good: set up, and say why nothing can be spoken until a top-up.
+        async_report_no_credit(hass, entry.entry_id, entry.title)
     except (CannotConnectError, ServerError) as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="cannot_connect"
@@ -57,7 +60,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool
             translation_key="unexpected_answer",
             translation_placeholders={"error": str(err)},
         ) from err
-    entry.runtime_data = AuraRuntimeData(client)
+    else:
+        async_clear_no_credit(hass, entry.entry_id)
+    entry.runtime_data = AuraRuntimeData(client, ServiceHealth())
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -65,3 +70,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool
 async def async_unload_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool:
     """Unload the TTS entity."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> None:
+    """Take the entry's repair issue with it."""
+    async_clear_no_credit(hass, entry.entry_id)

@@ -6,12 +6,15 @@ session the caller owns (Home Assistant's shared one), and raises typed errors.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Mapping
 import contextlib
 from dataclasses import dataclass
 from enum import StrEnum
 import json
 import logging
+import random
+import time
 from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
@@ -53,6 +56,31 @@ class Timeouts:
 
 
 @dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How long to keep trying when the service is busy or briefly unreachable.
+
+    Only failures that say "try again" are retried (429, 502, 503, 504, a refused or reset
+    connection), and only before any audio has been passed on. Waits grow exponentially
+    with jitter (so many clients do not retry in step), honour ``Retry-After``, and stop
+    when the next wait would end past ``budget`` seconds from the first attempt.
+    """
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 4.0
+    budget: float = 10.0
+
+    def delay(self, retry: int, retry_after: float | None) -> float:
+        """Seconds to wait before retry number ``retry`` (1 for the first)."""
+        backoff = min(self.max_delay, self.base_delay * 2.0 ** (retry - 1))
+        jittered = backoff * random.uniform(0.5, 1.0)  # noqa: S311 - not cryptography
+        return max(jittered, retry_after or 0.0)
+
+
+NO_RETRY: Final = RetryPolicy(attempts=1)
+
+
+@dataclass(frozen=True, slots=True)
 class Balance:
     """The account balance ``GET /v2/billing`` reports."""
 
@@ -62,6 +90,8 @@ class Balance:
 
 class AuraError(Exception):
     """Base class of every error this client raises."""
+
+    retryable = False  # whether trying again later can help
 
 
 class AuthenticationError(AuraError):
@@ -74,6 +104,8 @@ class InsufficientCreditError(AuraError):
 
 class RateLimitError(AuraError):
     """Too many requests (429)."""
+
+    retryable = True
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         """Keep the server's Retry-After, in seconds, when it sent one."""
@@ -105,10 +137,14 @@ class ServerError(AuraError):
         """Keep the status, which decides whether a retry can help."""
         super().__init__(message)
         self.status = status
+        # A gateway or an overloaded service; a 500 is a bug that a retry will not fix.
+        self.retryable = status in {502, 503, 504}
 
 
 class CannotConnectError(AuraError):
     """The service could not be reached, or stopped answering (timeouts included)."""
+
+    retryable = True
 
 
 class BadResponseError(AuraError):
@@ -176,6 +212,7 @@ class AuraClient:
         base_url: str = DEFAULT_BASE_URL,
         *,
         timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
         request_style: RequestStyle = RequestStyle.LEGACY,
     ) -> None:
         """Talk to ``base_url`` with ``api_key``; the session stays the caller's."""
@@ -183,7 +220,9 @@ class AuraClient:
         self._api_key = api_key
         self._base_url = base_url.rstrip("/") + "/"
         self._timeouts = timeouts or Timeouts()
+        self._retry = retry or RetryPolicy()
         self.request_style = request_style
+        self.retries = 0  # retries made since start, for diagnostics
 
     @property
     def base_url(self) -> str:
@@ -227,7 +266,8 @@ class AuraClient:
         finally:
             response.release()
         status = response.status
-        message = _error_message(status, raw)
+        # A service may echo the key it refused; it must not reach logs or the user.
+        message = _error_message(status, raw).replace(self._api_key, "[redacted]")
         if status == 401:
             raise AuthenticationError(message)
         if status == 403:
@@ -299,8 +339,49 @@ class AuraClient:
     async def async_stream_audio(
         self, voice_id: str, text: str, audio_format: AudioFormat
     ) -> AsyncGenerator[bytes]:
-        """Synthesize ``text`` and yield the audio bytes as they arrive."""
+        """Synthesize ``text`` and yield the audio bytes as they arrive.
+
+        Failures before the first audio byte are retried as the retry policy allows; after
+        it, a retry would repeat audio the listener already has, so they are raised.
+        """
         audio_format.validate()
+        started = time.monotonic()
+        attempt = 1
+        while True:
+            audio = self._stream_once(voice_id, text, audio_format)
+            try:
+                first = await anext(audio)
+                break
+            except AuraError as err:
+                await audio.aclose()
+                wait = self._retry_wait(err, attempt, started)
+                if wait is None:
+                    raise
+            except BaseException:  # cancelled: close the request now, not at GC
+                await audio.aclose()
+                raise
+            _LOGGER.debug("Trying again in %.2f s", wait)
+            self.retries += 1
+            attempt += 1
+            await asyncio.sleep(wait)
+        async with contextlib.aclosing(audio):
+            yield first
+            async for chunk in audio:
+                yield chunk
+
+    def _retry_wait(self, err: AuraError, attempt: int, started: float) -> float | None:
+        """Seconds to wait before trying again after ``err``, or None to give up."""
+        if not err.retryable or attempt >= self._retry.attempts:
+            return None
+        wait = self._retry.delay(attempt, getattr(err, "retry_after", None))
+        if time.monotonic() - started + wait > self._retry.budget:
+            return None
+        return wait
+
+    async def _stream_once(
+        self, voice_id: str, text: str, audio_format: AudioFormat
+    ) -> AsyncGenerator[bytes]:
+        """One synthesis request, its audio yielded as it arrives (never empty)."""
         response = await self._open_tts(voice_id, text, audio_format)
         try:
             content_type = response.content_type

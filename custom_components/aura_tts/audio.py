@@ -166,6 +166,22 @@ def parse_wav_header(data: bytes) -> WavInfo:
     raise ValueError("no data chunk in the WAV header")
 
 
+FORMATS: tuple[str, ...] = ("mp3", "wav", "ogg", "opus", "aac", "flac")
+SAMPLE_RATES = range(8000, 96001)  # what ffmpeg makes for any speaker that asks
+SAMPLE_CHANNELS = (1, 2)
+SAMPLE_BYTES = (1, 2, 4)
+
+
+class UnsupportedOutputError(ValueError):
+    """A listener asked for an audio format or setting no speaker would need."""
+
+    def __init__(self, option: str, value: object) -> None:
+        """Name the option and the value that cannot be served."""
+        super().__init__(f"{option}={value!r} is not supported")
+        self.option = option
+        self.value = value
+
+
 @dataclass(frozen=True, slots=True)
 class OutputPlan:
     """How to give a listener the format it asked for."""
@@ -185,9 +201,18 @@ def plan_output(
 
     With no preferred format the target is mp3, Home Assistant's own default. Aura speaks
     mono only; 16-bit only for PCM. FLAC pieces cannot be concatenated into one valid file
-    (each carries its own stream header), so FLAC is made from PCM by ffmpeg.
+    (each carries its own stream header), so FLAC is made from PCM by ffmpeg. Raises
+    UnsupportedOutputError for a format or setting outside what any speaker uses.
     """
     wanted = (preferred_format or "mp3").lower()
+    for option, value, allowed in (
+        ("preferred_format", wanted, FORMATS),
+        ("preferred_sample_rate", sample_rate, SAMPLE_RATES),
+        ("preferred_sample_channels", channels, SAMPLE_CHANNELS),
+        ("preferred_sample_bytes", sample_bytes, SAMPLE_BYTES),
+    ):
+        if value is not None and value not in allowed:
+            raise UnsupportedOutputError(option, value)
     mono = channels in (None, 1)
     rate_ok: dict[str, tuple[int, ...]] = {
         "wav": ENCODINGS["linear16"].sample_rates,

@@ -8,6 +8,9 @@ import contextlib
 
 from homeassistant.components.ffmpeg import get_ffmpeg_manager
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+
+from .const import DOMAIN
 
 _CHUNK_SIZE = 16 * 1024
 _FFMPEG_FORMATS = {"ogg": "ogg", "opus": "opus", "wav": "wav", "mp3": "mp3", "flac": "flac"}
@@ -32,12 +35,21 @@ async def convert_wav(
     if sample_bytes is not None:
         command += ["-sample_fmt", {1: "u8", 2: "s16", 4: "s32"}.get(sample_bytes, "s16")]
     command += ["-fflags", "+bitexact", "pipe:1"]
-    process = await asyncio.create_subprocess_exec(
-        *command,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    failed = HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="conversion_failed",
+        translation_placeholders={"format": to_format},
     )
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+    except OSError as err:  # no ffmpeg where Home Assistant's ffmpeg settings point
+        await wav_audio.aclose()
+        raise failed from err
     assert process.stdin is not None
     assert process.stdout is not None
     stdin, stdout = process.stdin, process.stdout
@@ -56,7 +68,7 @@ async def convert_wav(
             yield chunk
         await feeder  # raises what the audio source raised
         if await process.wait() != 0:
-            raise RuntimeError("ffmpeg could not convert the audio")
+            raise failed
     finally:
         feeder.cancel()
         with contextlib.suppress(asyncio.CancelledError, BrokenPipeError, ConnectionResetError):

@@ -23,5 +23,7 @@ async def async_get_config_entry_diagnostics(
         "client": {
             "base_url": client.base_url,
             "request_style": client.request_style.value,
+            "retries": client.retries,
         },
+        "service": entry.runtime_data.health.as_dict(),
     }

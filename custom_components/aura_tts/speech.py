@@ -16,12 +16,16 @@ from dataclasses import dataclass, field
 
 from sentence_stream import SentenceBoundaryDetector
 
-from .api import MAX_CONCURRENT_REQUESTS, MAX_TEXT_LENGTH, AuraClient, BadResponseError
+from .api import MAX_CONCURRENT_REQUESTS, MAX_TEXT_LENGTH, AuraClient, AuraError, BadResponseError
 from .audio import AudioFormat, parse_wav_header, wav_header
-from .text import split_text
+from .text import clean_text, split_text
 
 LOOKAHEAD = 4  # pieces synthesized ahead of the one playing
 _END = object()
+
+
+class NothingToSayError(AuraError):
+    """The text has nothing to speak (empty, blank, or only markup)."""
 
 
 @dataclass
@@ -45,6 +49,7 @@ class _TextPieces:
             self.changed.set()
 
     def _add(self, sentence: str) -> None:
+        sentence = clean_text(sentence)
         if sentence.strip():
             # A sentence over the limit becomes several parts here, so packing stays simple.
             self.sentences.extend(split_text(sentence, self.limit))
@@ -92,22 +97,12 @@ class SpeechStream:
         slots = asyncio.Semaphore(self._lookahead)
         tasks: set[asyncio.Task[None]] = set()
 
-        async def fetch(piece: str, out: asyncio.Queue[object]) -> None:
-            try:
-                stream = self._client.async_stream_audio(self._voice_id, piece, self._format)
-                async with self._limiter, contextlib.aclosing(stream):
-                    async for chunk in stream:
-                        out.put_nowait(chunk)
-                out.put_nowait(_END)
-            except Exception as err:  # noqa: BLE001 - handed to the consumer, raised there
-                out.put_nowait(err)
-
         async def produce() -> None:
             try:
                 while (piece := await pieces.next_piece()) is not None:
                     await slots.acquire()
                     out: asyncio.Queue[object] = asyncio.Queue()
-                    task = asyncio.create_task(fetch(piece, out))
+                    task = asyncio.create_task(self._fetch(piece, out))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
                     order.put_nowait(out)
@@ -134,12 +129,25 @@ class SpeechStream:
                 self.pieces_spoken += 1
                 slots.release()
             await reader  # raises what the text stream raised
+            if self.pieces_spoken == 0:
+                raise NothingToSayError("the text has nothing to speak")
         finally:
             for task in (reader, producer, *tasks):
                 task.cancel()
             for task in (reader, producer, *tasks):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+
+    async def _fetch(self, piece: str, out: asyncio.Queue[object]) -> None:
+        """Synthesize one piece into ``out``: its chunks, then _END or the error."""
+        try:
+            stream = self._client.async_stream_audio(self._voice_id, piece, self._format)
+            async with self._limiter, contextlib.aclosing(stream):
+                async for chunk in stream:
+                    out.put_nowait(chunk)
+            out.put_nowait(_END)
+        except Exception as err:  # noqa: BLE001 - handed to the consumer, raised there
+            out.put_nowait(err)
 
 
 class WavStitcher:

@@ -16,8 +16,21 @@ import unicodedata
 from sentence_stream import stream_to_sentences
 
 _CLAUSE_END = re.compile(r"[,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a]\s*")
+# C0 and C1 control characters, except tab, line feed and carriage return (spacing).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Aura reads text, not SSML: tags written for other engines would be read out or refused.
+_SSML_TAG = re.compile(
+    r"</?(?:speak|break|prosody|emphasis|say-as|phoneme|sub|voice|audio|mark|lang|p|s|w"
+    r"|amazon:[\w-]+)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
 _SPACE = re.compile(r"\s+")
 _ZERO_WIDTH_JOINER = "\u200d"
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters and SSML-like tags (their words are kept)."""
+    return _CONTROL.sub(" ", _SSML_TAG.sub(" ", text))
 
 
 def sentences(text: str) -> list[str]:

@@ -35,10 +35,11 @@ from .api import (
     TextTooLongError,
     VoiceRejectedError,
 )
-from .audio import OutputPlan, plan_output
+from .audio import OutputPlan, UnsupportedOutputError, plan_output
 from .const import ATTR_VOICE, CONF_VOICE, DOMAIN
 from .convert import convert_wav
-from .speech import SpeechStream
+from .issues import async_clear_no_credit, async_report_no_credit
+from .speech import NothingToSayError, SpeechStream
 from .voices import (
     AURA_2_VOICES,
     DEFAULT_LANGUAGE,
@@ -131,7 +132,15 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
             "channels": _int_option(options, ATTR_PREFERRED_SAMPLE_CHANNELS),
             "sample_bytes": _int_option(options, ATTR_PREFERRED_SAMPLE_BYTES),
         }
-        return plan_output(options.get(ATTR_PREFERRED_FORMAT), **wanted), wanted
+        try:
+            plan = plan_output(options.get(ATTR_PREFERRED_FORMAT), **wanted)
+        except UnsupportedOutputError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unsupported_output",
+                translation_placeholders={"option": err.option, "value": str(err.value)},
+            ) from err
+        return plan, wanted
 
     async def async_stream_tts_audio(self, request: TTSAudioRequest) -> TTSAudioResponse:
         """Stream audio for a text stream (Assist) or a single message (tts.speak)."""
@@ -166,11 +175,21 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         """Turn client errors into messages a user understands."""
         # aclosing: when the listener goes away, the requests upstream stop now, not at GC.
         async with contextlib.aclosing(audio):
+            answered = False
             try:
                 async for chunk in audio:
+                    if not answered:
+                        answered = True
+                        self._service_answered()
                     yield chunk
             except AuraError as err:
-                raise self._user_error(err, voice_id) from err
+                error = self._user_error(err, voice_id)
+                self._entry.runtime_data.health.record_failure(str(error.translation_key), err)
+                raise error from err
+
+    def _service_answered(self) -> None:
+        self._entry.runtime_data.health.record_success()
+        async_clear_no_credit(self.hass, self._entry.entry_id)
 
     def _user_error(self, err: AuraError, voice_id: str) -> HomeAssistantError:
         key: str
@@ -180,11 +199,14 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
                 self._entry.async_start_reauth(self.hass)
                 key = "invalid_auth"
             case InsufficientCreditError():
+                async_report_no_credit(self.hass, self._entry.entry_id, self._entry.title)
                 key = "no_credit"
             case RateLimitError():
                 key = "rate_limited"
             case TextTooLongError():
                 key = "text_too_long"
+            case NothingToSayError():
+                key = "nothing_to_say"
             case VoiceRejectedError():
                 voice = parse_voice_id(voice_id)
                 retired = voice is not None and voice.generation is Generation.AURA
@@ -199,6 +221,8 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
                 key = "cannot_connect"
             case _:
                 key = "unexpected_answer"
-        return HomeAssistantError(
+        # Nothing to say is the caller's doing, not the service's.
+        error = ServiceValidationError if key == "nothing_to_say" else HomeAssistantError
+        return error(
             translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
         )

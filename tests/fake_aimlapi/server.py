@@ -394,7 +394,11 @@ class FakeAimlApi:
                 stalled = True
                 await asyncio.sleep(fault.seconds)
             chunk = audio[sent : sent + self.chunk_size]
-            await response.write(chunk)
+            try:
+                await response.write(chunk)
+            except ConnectionError:
+                record.cancelled = True  # the client went away; nothing more to send
+                return response
             if record.first_byte is None:
                 record.first_byte = time.monotonic()
             sent += len(chunk)
