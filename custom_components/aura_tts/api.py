@@ -77,7 +77,11 @@ class RetryPolicy:
         return max(jittered, retry_after or 0.0)
 
 
+DEFAULT_RETRY = RetryPolicy()
 NO_RETRY: Final = RetryPolicy(attempts=1)
+
+
+DEFAULT_TIMEOUTS = Timeouts()
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,8 +223,8 @@ class AuraClient:
         self._session = session
         self._api_key = api_key
         self._base_url = base_url.rstrip("/") + "/"
-        self._timeouts = timeouts or Timeouts()
-        self._retry = retry or RetryPolicy()
+        self._timeouts = timeouts or DEFAULT_TIMEOUTS
+        self._retry = retry or DEFAULT_RETRY
         self.request_style = request_style
         self.retries = 0  # retries made since start, for diagnostics
 

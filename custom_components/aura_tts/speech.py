@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from sentence_stream import SentenceBoundaryDetector
 
 from .api import MAX_CONCURRENT_REQUESTS, MAX_TEXT_LENGTH, AuraClient, AuraError, BadResponseError
-from .audio import AudioFormat, parse_wav_header, wav_header
+from .audio import AudioFormat, WavInfo, parse_wav_header, wav_header
 from .text import clean_text, split_text
 
 LOOKAHEAD = 4  # pieces synthesized ahead of the one playing
+_STREAMED_SIZE = 0x7FFF0000  # WAV sizes at or above this are placeholders of a stream
 _END = object()
 
 
@@ -151,20 +152,24 @@ class SpeechStream:
 
 
 class WavStitcher:
-    """Turn several WAV files into one stream: the first header, then only audio data."""
+    """Turn several WAV files into one stream: the first header, then only audio data.
+
+    It also checks each piece against the size its header declares, so audio cut short
+    upstream is an error rather than a silently shorter announcement.
+    """
 
     def __init__(self) -> None:
         """Start before the first piece; set ``single`` to pass one whole WAV through."""
         self.single = False
         self._pending = b""
-        self._in_header = True
+        self._info: WavInfo | None = None  # the current piece's header, once complete
+        self._received = 0  # audio bytes of the current piece
         self._header_sent = False
 
     def feed(self, chunk: bytes) -> bytes:
         """Take the next bytes of the current piece; return what goes out now."""
-        if self.single:
-            return chunk
-        if not self._in_header:
+        if self._info is not None:
+            self._received += len(chunk)
             return chunk
         self._pending += chunk
         try:
@@ -173,12 +178,16 @@ class WavStitcher:
             if len(self._pending) > 64 * 1024 or not b"RIFF".startswith(self._pending[:4]):
                 raise BadResponseError("the service sent audio that is not WAV") from err
             return b""  # the header is not complete yet
-        self._in_header = False
-        data = self._pending[info.data_offset :]
-        self._pending = b""
-        if self._header_sent:
-            return data
+        self._info = info
+        whole, self._pending = self._pending, b""
+        data = whole[info.data_offset :]
+        self._received = len(data)
+        first = not self._header_sent
         self._header_sent = True
+        if self.single:
+            return whole  # Aura's own header, byte for byte
+        if not first:
+            return data
         header = wav_header(
             info.sample_rate, info.channels, info.sample_width, audio_format=info.audio_format
         )
@@ -186,5 +195,10 @@ class WavStitcher:
 
     def end_piece(self) -> None:
         """The current piece is complete; the next one starts with its own header."""
-        self._in_header = True
-        self._pending = b""
+        info, self._info, self._pending = self._info, None, b""
+        if info is None:
+            raise BadResponseError("the service sent an incomplete WAV header")
+        declared = info.data_size
+        # Streamed WAVs declare no size (0 or the maximum); only a real size is checked.
+        if 0 < declared < _STREAMED_SIZE and self._received < declared:
+            raise BadResponseError("the audio was cut short")

@@ -142,6 +142,7 @@ class FakeAimlApi:
     billing: bool = True  # False: no /v2/billing (a gateway without it)
     faults: list[Fault] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
+    max_in_flight: int = 0  # the most synthesis requests answered at once so far
     _in_flight: dict[str, int] = field(default_factory=dict)
     _files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     url: str = ""
@@ -296,6 +297,7 @@ class FakeAimlApi:
             response.headers["Retry-After"] = "1"
             return response
         self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             fault = self._take_fault(request.path)
             if fault and fault.kind in {"status", "html"}:
