@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.aura_tts.api import RetryPolicy, Timeouts
 from custom_components.aura_tts.config_flow import key_fingerprint
 from custom_components.aura_tts.const import CONF_BASE_URL, CONF_VOICE, DOMAIN
 from tests.fake_aimlapi import FakeAimlApi, start
@@ -31,6 +32,17 @@ def tts_cache_dir(tmp_path: Path) -> Generator[Path]:
     cache = tmp_path / "tts"
     with patch("homeassistant.components.tts.DEFAULT_CACHE_DIR", str(cache)):
         yield cache
+
+
+@pytest.fixture(autouse=True)
+def quick_retries() -> Generator[RetryPolicy]:
+    """Retries as in production but with short waits, so fault tests stay fast."""
+    policy = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=2.0)
+    with (
+        patch("custom_components.aura_tts.api.DEFAULT_RETRY", policy),
+        patch("custom_components.aura_tts.api.DEFAULT_TIMEOUTS", Timeouts(read=1.0)),
+    ):
+        yield policy
 
 
 @pytest.fixture
