@@ -227,7 +227,7 @@ async def test_the_key_never_leaks(
         {"kind": "url_404"},
     ):
         fake_api.faults.clear()
-        fake_api.add_fault(count=None, **fault)  # type: ignore[arg-type]
+        fake_api.add_fault(count=None, **fault)
         with pytest.raises(HomeAssistantError) as caught:
             await speak(hass, "message", f"Fault {fault}.")
         errors.append(caught.value)
