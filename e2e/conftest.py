@@ -1,0 +1,185 @@
+"""A real Home Assistant (2026.11.0) process and the fake AI/ML API, for end-to-end tests.
+
+Run by scripts/test in the ``ha`` venv. Home Assistant runs as its own process with a
+temporary configuration that loads this working tree's integration and the demo media
+players; the fake AI/ML API runs in a thread of the test process, so tests can read its
+request log. Everything listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Generator
+from dataclasses import dataclass, field
+import os
+from pathlib import Path
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import pytest
+import requests
+
+from tests.fake_aimlapi import FakeAimlApi, start
+
+REPO = Path(__file__).resolve().parent.parent
+OWNER = {"name": "Test Owner", "username": "owner", "password": "correct horse battery"}
+KEYS = {"rest": "e2e-rest-key-0123456789", "browser": "e2e-browser-key-9876543210"}
+STARTUP_SECONDS = 180
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class FakeServer:
+    """The fake AI/ML API, served from a thread with its own event loop."""
+
+    fake: FakeAimlApi
+    loop: asyncio.AbstractEventLoop
+    url: str = ""
+
+    def tts_requests_since(self, count: int) -> list[Any]:
+        """The synthesis requests logged after the first ``count``."""
+        return self.fake.tts_requests()[count:]
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Generator[FakeServer]:
+    """The fake AI/ML API on a free port of 127.0.0.1, accepting both test keys."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    fake = FakeAimlApi(keys={key: 42.5 for key in KEYS.values()}, ttfb=0.05)
+    runner, url = asyncio.run_coroutine_threadsafe(start(fake), loop).result(30)
+    yield FakeServer(fake, loop, url)
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(30)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+
+
+@dataclass
+class HomeAssistant:
+    """A running ``hass`` process and an owner's access token."""
+
+    url: str
+    config_dir: Path
+    log: Path
+    process: subprocess.Popen[bytes]
+    token: str = ""
+    state: dict[str, Any] = field(default_factory=dict)  # what one test leaves the next
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Authorization for the REST API."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def api(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Call the REST API as the owner; return the decoded JSON answer."""
+        response = requests.request(
+            method, self.url + path, headers=self.headers, timeout=60, **kwargs
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def stop(self) -> int:
+        """Stop Home Assistant as a service manager does (SIGTERM); return its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def _write_config(config_dir: Path, port: int) -> None:
+    (config_dir / "custom_components").mkdir(parents=True)
+    (config_dir / "custom_components" / "aura_tts").symlink_to(
+        REPO / "custom_components" / "aura_tts"
+    )
+    (config_dir / "configuration.yaml").write_text(
+        "# Written by e2e/conftest.py\n"
+        "frontend:\nconfig:\nmedia_source:\n"
+        f"http:\n  server_host: 127.0.0.1\n  server_port: {port}\n"
+        "media_player:\n  - platform: demo\n"
+        "logger:\n  default: warning\n  logs:\n    custom_components.aura_tts: debug\n"
+    )
+
+
+def _wait_until_up(home_assistant: HomeAssistant) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if home_assistant.process.poll() is not None:
+            raise RuntimeError(f"hass exited:\n{home_assistant.log.read_text()[-3000:]}")
+        try:
+            if requests.get(home_assistant.url + "/api/onboarding", timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"hass did not start in {STARTUP_SECONDS} s")
+
+
+def _onboard(home_assistant: HomeAssistant) -> None:
+    """Create the owner as the onboarding screens do, and finish onboarding."""
+    client_id = home_assistant.url + "/"
+    answer = requests.post(
+        home_assistant.url + "/api/onboarding/users",
+        json={**OWNER, "client_id": client_id, "language": "en"},
+        timeout=60,
+    )
+    answer.raise_for_status()
+    token = requests.post(
+        home_assistant.url + "/auth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": answer.json()["auth_code"],
+            "client_id": client_id,
+        },
+        timeout=60,
+    )
+    token.raise_for_status()
+    home_assistant.token = token.json()["access_token"]
+    home_assistant.api("POST", "/api/onboarding/core_config")
+    home_assistant.api("POST", "/api/onboarding/analytics")
+    home_assistant.api(
+        "POST",
+        "/api/onboarding/integration",
+        json={"client_id": client_id, "redirect_uri": client_id},
+    )
+
+
+@pytest.fixture(scope="session")
+def home_assistant(
+    tmp_path_factory: pytest.TempPathFactory, fake_server: FakeServer
+) -> Generator[HomeAssistant]:
+    """Home Assistant 2026.11.0 at a free port, onboarded, with the integration available."""
+    config_dir = tmp_path_factory.mktemp("ha-config")
+    port = free_port()
+    _write_config(config_dir, port)
+    log = config_dir / "hass-output.log"
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own venv's hass
+            [str(Path(sys.executable).with_name("hass")), "-c", str(config_dir), "--skip-pip"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    home_assistant = HomeAssistant(f"http://127.0.0.1:{port}", config_dir, log, process)
+    try:
+        _wait_until_up(home_assistant)
+        _onboard(home_assistant)
+        yield home_assistant
+    finally:
+        home_assistant.stop()

@@ -1,0 +1,93 @@
+"""A person's first set-up, in a real browser: log in, add Aura TTS, pick a voice.
+
+Headless Chromium from the system (Debian's package), driven by Playwright through
+``executable_path``: Playwright's own browser download cannot work without internet.
+Screenshots go to a temporary folder, or to docs/images/ with AURA_SCREENSHOTS=docs/images
+(how the README's pictures are made).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+import os
+from pathlib import Path
+import re
+import shutil
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+import pytest
+
+from e2e.conftest import KEYS, OWNER, REPO, FakeServer, HomeAssistant
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+TIMEOUT_MS = 30_000
+
+
+def chromium_path() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if found := shutil.which(name):
+            return found
+    raise RuntimeError("no Chromium on PATH (scripts/py314's environment installs one)")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Generator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    wanted = os.environ.get("AURA_SCREENSHOTS")
+    folder = REPO / wanted if wanted else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def log_in(page: Page, ha: HomeAssistant) -> None:
+    page.goto(ha.url)
+    page.get_by_label("Username").fill(OWNER["username"])
+    page.get_by_label("Password").fill(OWNER["password"])
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/(lovelace|home)"), timeout=TIMEOUT_MS)
+
+
+def test_add_aura_tts_through_the_ui(
+    browser: Browser, home_assistant: HomeAssistant, fake_server: FakeServer, shots: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 860}, locale="en-US")
+    page.set_default_timeout(TIMEOUT_MS)
+    log_in(page, home_assistant)
+
+    page.goto(home_assistant.url + "/config/integrations/dashboard")
+    page.get_by_role("button", name="Add integration").click()
+    page.get_by_placeholder(re.compile("Search", re.IGNORECASE)).fill("Aura TTS")
+    page.get_by_text("Aura TTS", exact=True).click()
+
+    # The key step: the key, and the fake server under Advanced.
+    expect(page.get_by_text("Connect to the AI/ML API")).to_be_visible()
+    page.get_by_label("API key").fill(KEYS["browser"])
+    page.get_by_text("Advanced", exact=True).click()
+    page.get_by_label("Server URL").fill(fake_server.url)
+    page.screenshot(path=shots / "setup-key.png")
+    page.get_by_role("button", name=re.compile("Submit|Next")).click()
+
+    # The voice step: open the dropdown, look, pick Apollo.
+    expect(page.get_by_text("Choose a voice")).to_be_visible()
+    page.get_by_label("Voice").click()
+    expect(page.get_by_text(re.compile("^Apollo — Aura 2"))).to_be_visible()
+    page.screenshot(path=shots / "setup-voice.png")
+    page.get_by_text(re.compile("^Apollo — Aura 2")).click()
+    page.get_by_role("button", name=re.compile("Submit|Next")).click()
+
+    # Done: the entry exists and its TTS entity is there.
+    page.get_by_role("button", name="Finish").click()
+    page.goto(home_assistant.url + "/config/integrations/integration/aura_tts")
+    expect(page.get_by_text("Aura TTS").first).to_be_visible()
+    page.screenshot(path=shots / "setup-done.png")
+    entries = home_assistant.api("GET", "/api/config/config_entries/entry?domain=aura_tts")
+    assert [entry["state"] for entry in entries] == ["loaded"]

@@ -1,0 +1,223 @@
+"""Aura TTS in a real Home Assistant process, driven over its REST and WebSocket APIs.
+
+The tests run in file order and build on each other, as a user's first session does:
+configure, speak, list voices, change the voice, stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+from typing import Any
+
+import aiohttp
+import pytest
+import requests
+
+from custom_components.aura_tts.voices import VOICES
+from e2e.conftest import KEYS, FakeServer, HomeAssistant
+from tests.fake_aimlapi.sound import speech_seconds
+
+PLAYER = "media_player.living_room"  # a demo player that takes play_media
+
+
+def decoded_seconds(audio: bytes) -> float:
+    """Duration of any audio file, decoded by ffmpeg to 16-bit mono PCM at 24 kHz."""
+    pcm = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", "pipe:0"]  # noqa: S607
+        + ["-f", "s16le", "-ac", "1", "-ar", "24000", "pipe:1"],
+        input=audio,
+        capture_output=True,
+        check=True,
+    ).stdout
+    return len(pcm) / 48000
+
+
+def probe(audio: bytes) -> dict[str, str]:
+    """Codec, sample rate and channels, as ffprobe reads them."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,sample_rate,channels"]  # noqa: S607
+        + ["-of", "default=noprint_wrappers=1", "pipe:0"],
+        input=audio,
+        capture_output=True,
+        check=True,
+        text=False,
+    ).stdout.decode()
+    return dict(line.split("=", 1) for line in out.split())
+
+
+async def websocket(ha: HomeAssistant, message: dict[str, Any]) -> Any:
+    """One command over Home Assistant's WebSocket API; its result."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(ha.url + "/api/websocket") as ws,
+    ):
+        assert (await ws.receive_json())["type"] == "auth_required"
+        await ws.send_json({"type": "auth", "access_token": ha.token})
+        assert (await ws.receive_json())["type"] == "auth_ok"
+        await ws.send_json({"id": 1, **message})
+        answer = await ws.receive_json()
+        assert answer["success"], answer
+        return answer["result"]
+
+
+def fetch(ha: HomeAssistant, url: str) -> bytes:
+    response = requests.get(url if url.startswith("http") else ha.url + url, timeout=60)
+    response.raise_for_status()
+    return response.content
+
+
+def test_onboarding_made_an_owner_with_a_working_token(home_assistant: HomeAssistant) -> None:
+    assert home_assistant.api("GET", "/api/") == {"message": "API running."}
+    steps = requests.get(home_assistant.url + "/api/onboarding", timeout=10).json()
+    assert all(step["done"] for step in steps)
+
+
+def test_config_flow_refuses_a_wrong_key_then_offers_every_voice(
+    home_assistant: HomeAssistant, fake_server: FakeServer
+) -> None:
+    ha = home_assistant
+    flow = ha.api("POST", "/api/config/config_entries/flow", json={"handler": "aura_tts"})
+    assert flow["step_id"] == "user"
+    path = f"/api/config/config_entries/flow/{flow['flow_id']}"
+    server = {"advanced": {"base_url": fake_server.url}}
+
+    wrong = ha.api("POST", path, json={"api_key": "not-a-real-key", **server})
+    assert wrong["type"] == "form"
+    assert wrong["errors"] == {"base": "invalid_auth"}
+
+    voice_step = ha.api("POST", path, json={"api_key": KEYS["rest"], **server})
+    assert voice_step["step_id"] == "voice"
+    [field] = voice_step["data_schema"]
+    options = field["selector"]["select"]["options"]
+    assert sorted(option["value"] for option in options) == sorted(VOICES)
+    assert len(options) == 56
+
+    done = ha.api("POST", path, json={"voice": "#g1_aura-2-thalia-en"})
+    assert done["type"] == "create_entry"
+    assert done["result"]["state"] == "loaded"
+    ha.state["entry_id"] = entry_id = done["result"]["entry_id"]
+    registry = asyncio.run(websocket(ha, {"type": "config/entity_registry/list"}))
+    [entity_id] = [e["entity_id"] for e in registry if e["config_entry_id"] == entry_id]
+    assert entity_id.startswith("tts.ai_ml_api_aura_tts")  # _2 if the browser added one
+    ha.state["entity_id"] = entity_id
+    states = {s["entity_id"] for s in ha.api("GET", "/api/states")}
+    assert entity_id in states
+
+
+def test_tts_speak_plays_on_a_media_player(
+    home_assistant: HomeAssistant, fake_server: FakeServer
+) -> None:
+    """The player gets a media-source ID; resolved and fetched, it is the spoken message."""
+    ha = home_assistant
+    before = len(fake_server.fake.tts_requests())
+    message = "The washing machine has finished. Please hang up the laundry."
+    ha.api(
+        "POST",
+        "/api/services/tts/speak",
+        json={
+            "entity_id": ha.state["entity_id"],
+            "media_player_entity_id": PLAYER,
+            "message": message,
+        },
+    )
+    media_id = ha.api("GET", f"/api/states/{PLAYER}")["attributes"]["media_content_id"]
+    assert media_id.startswith("media-source://tts/")
+    resolved = asyncio.run(
+        websocket(ha, {"type": "media_source/resolve_media", "media_content_id": media_id})
+    )
+    audio = fetch(ha, resolved["url"])
+    assert probe(audio)["codec_name"] == "mp3"  # HA's default, made by Aura itself
+    assert decoded_seconds(audio) == pytest.approx(speech_seconds(message), abs=0.15)
+    [request] = fake_server.tts_requests_since(before)
+    assert request.body["model"] == "#g1_aura-2-thalia-en"
+    assert request.body["text"] == message
+
+
+def test_tts_get_url_serves_satellite_wav(
+    home_assistant: HomeAssistant, fake_server: FakeServer
+) -> None:
+    ha = home_assistant
+    before = len(fake_server.fake.tts_requests())
+    message = "Good morning. It is seven o'clock."
+    answer = ha.api(
+        "POST",
+        "/api/tts_get_url",
+        json={
+            "engine_id": ha.state["entity_id"],
+            "message": message,
+            "options": {
+                "preferred_format": "wav",
+                "preferred_sample_rate": 16000,
+                "preferred_sample_channels": 1,
+                "preferred_sample_bytes": 2,
+            },
+        },
+    )
+    audio = fetch(ha, answer["url"])
+    assert audio[:4] == b"RIFF"
+    assert probe(audio) == {"codec_name": "pcm_s16le", "sample_rate": "16000", "channels": "1"}
+    assert decoded_seconds(audio) == pytest.approx(speech_seconds(message), abs=0.05)
+    [request] = fake_server.tts_requests_since(before)
+    assert request.body["sample_rate"] == "16000"  # asked of Aura, not converted by HA
+
+
+@pytest.mark.parametrize(("language", "count"), [("en", 50), ("es", 6)])
+def test_voices_over_the_websocket(
+    home_assistant: HomeAssistant, language: str, count: int
+) -> None:
+    voices = asyncio.run(
+        websocket(
+            home_assistant,
+            {
+                "type": "tts/engine/voices",
+                "engine_id": home_assistant.state["entity_id"],
+                "language": language,
+            },
+        )
+    )["voices"]
+    ids = [voice["voice_id"] for voice in voices]
+    assert len(ids) == count
+    assert all(re.search(rf"-{language}$", voice_id) for voice_id in ids)
+
+
+def test_a_new_voice_in_the_options_gives_new_audio(
+    home_assistant: HomeAssistant, fake_server: FakeServer
+) -> None:
+    ha = home_assistant
+    message = "Dinner is ready."
+
+    def speak() -> bytes:
+        engine = ha.state["entity_id"]
+        url = ha.api("POST", "/api/tts_get_url", json={"engine_id": engine, "message": message})
+        return fetch(ha, url["url"])
+
+    first = speak()
+    flow = ha.api(
+        "POST",
+        "/api/config/config_entries/options/flow",
+        json={"handler": ha.state["entry_id"]},
+    )
+    done = ha.api(
+        "POST",
+        f"/api/config/config_entries/options/flow/{flow['flow_id']}",
+        json={"voice": "#g1_aura-2-apollo-en"},
+    )
+    assert done["type"] == "create_entry"
+    before = len(fake_server.fake.tts_requests())
+    second = speak()
+    assert second != first
+    [request] = fake_server.tts_requests_since(before)
+    assert request.body["model"] == "#g1_aura-2-apollo-en"
+
+
+def test_stops_cleanly_with_no_errors_from_the_integration(
+    home_assistant: HomeAssistant,
+) -> None:
+    assert home_assistant.stop() == 0
+    # Log records start with a timestamp; a traceback belongs to the record above it.
+    records = re.split(r"\n(?=\d{4}-\d\d-\d\d )", home_assistant.log.read_text())
+    ours = [r for r in records if "aura_tts" in r and ("ERROR" in r or "Traceback" in r)]
+    assert not ours, ours
+    assert any("aura_tts" in r for r in records)  # the right log
