@@ -1,8 +1,8 @@
 """A real Home Assistant (2026.11.0) process and the fake AI/ML API, for end-to-end tests.
 
 Run by scripts/test in the ``ha`` venv. Home Assistant runs as its own process with a
-temporary configuration that loads this working tree's integration and the demo media
-players; the fake AI/ML API runs in a thread of the test process, so tests can read its
+temporary configuration that loads this working tree's integration and a test speaker
+(e2e/e2e_speaker); the fake AI/ML API runs in a thread of the test process, so tests can read its
 request log. Everything listens on 127.0.0.1 only.
 """
 
@@ -107,11 +107,15 @@ def _write_config(config_dir: Path, port: int) -> None:
     (config_dir / "custom_components" / "aura_tts").symlink_to(
         REPO / "custom_components" / "aura_tts"
     )
+    (config_dir / "custom_components" / "e2e_speaker").symlink_to(
+        Path(__file__).parent / "e2e_speaker"
+    )
     (config_dir / "configuration.yaml").write_text(
         "# Written by e2e/conftest.py\n"
+        f"homeassistant:\n  internal_url: http://127.0.0.1:{port}\n"
         "frontend:\nconfig:\nmedia_source:\n"
         f"http:\n  server_host: 127.0.0.1\n  server_port: {port}\n"
-        "media_player:\n  - platform: demo\n"
+        "media_player:\n  - platform: e2e_speaker\n"
         "logger:\n  default: warning\n  logs:\n    custom_components.aura_tts: debug\n"
     )
 

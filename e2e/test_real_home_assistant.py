@@ -19,7 +19,7 @@ from custom_components.aura_tts.voices import VOICES
 from e2e.conftest import KEYS, FakeServer, HomeAssistant
 from tests.fake_aimlapi.sound import speech_seconds
 
-PLAYER = "media_player.living_room"  # a demo player that takes play_media
+PLAYER = "media_player.test_speaker"  # e2e/e2e_speaker: takes play_media like a real one
 
 
 def decoded_seconds(audio: bytes) -> float:
@@ -163,10 +163,8 @@ def test_tts_get_url_serves_satellite_wav(
     assert request.body["sample_rate"] == "16000"  # asked of Aura, not converted by HA
 
 
-@pytest.mark.parametrize(("language", "count"), [("en", 50), ("es", 6)])
-def test_voices_over_the_websocket(
-    home_assistant: HomeAssistant, language: str, count: int
-) -> None:
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_voices_over_the_websocket(home_assistant: HomeAssistant, language: str) -> None:
     voices = asyncio.run(
         websocket(
             home_assistant,
@@ -178,7 +176,7 @@ def test_voices_over_the_websocket(
         )
     )["voices"]
     ids = [voice["voice_id"] for voice in voices]
-    assert len(ids) == count
+    assert sorted(ids) == sorted(v for v in VOICES if VOICES[v].base_language == language)
     assert all(re.search(rf"-{language}$", voice_id) for voice_id in ids)
 
 
@@ -218,6 +216,12 @@ def test_stops_cleanly_with_no_errors_from_the_integration(
     assert home_assistant.stop() == 0
     # Log records start with a timestamp; a traceback belongs to the record above it.
     records = re.split(r"\n(?=\d{4}-\d\d-\d\d )", home_assistant.log.read_text())
-    ours = [r for r in records if "aura_tts" in r and ("ERROR" in r or "Traceback" in r)]
+    # (the venv's own path has "aura_tts" in it; the integration's modules are these)
+    mentions_us = re.compile(r"custom_components[./]aura_tts")
+    ours = [
+        r
+        for r in records
+        if (mentions_us.search(r) or "AI/ML API" in r) and ("ERROR" in r or "Traceback" in r)
+    ]
     assert not ours, ours
-    assert any("aura_tts" in r for r in records)  # the right log
+    assert any("custom integration aura_tts" in r for r in records)  # the right log

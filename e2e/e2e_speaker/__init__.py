@@ -1,0 +1,1 @@
+"""A speaker for the end-to-end tests: takes play_media like a Cast or Sonos player."""
