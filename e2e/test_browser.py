@@ -50,8 +50,8 @@ def shots(tmp_path: Path) -> Path:
 
 def log_in(page: Page, ha: HomeAssistant) -> None:
     page.goto(ha.url)
-    page.get_by_label("Username").fill(OWNER["username"])
-    page.get_by_label("Password").fill(OWNER["password"])
+    page.get_by_role("textbox", name="Username").fill(OWNER["username"])
+    page.get_by_role("textbox", name="Password").fill(OWNER["password"])
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/(lovelace|home)"), timeout=TIMEOUT_MS)
 
@@ -61,33 +61,51 @@ def test_add_aura_tts_through_the_ui(
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 860}, locale="en-US")
     page.set_default_timeout(TIMEOUT_MS)
+    try:
+        add_through_the_ui(page, home_assistant, fake_server, shots)
+    except Exception:
+        page.screenshot(path=shots / "failure.png")  # what the browser showed when it failed
+        raise
+    entries = home_assistant.api("GET", "/api/config/config_entries/entry?domain=aura_tts")
+    assert [entry["state"] for entry in entries] == ["loaded"]
+
+
+def add_through_the_ui(
+    page: Page, home_assistant: HomeAssistant, fake_server: FakeServer, shots: Path
+) -> None:
+    """Log in, add Aura TTS with the fake server, pick Apollo, finish."""
     log_in(page, home_assistant)
 
     page.goto(home_assistant.url + "/config/integrations/dashboard")
     page.get_by_role("button", name="Add integration").click()
-    page.get_by_placeholder(re.compile("Search", re.IGNORECASE)).fill("Aura TTS")
+    page.get_by_placeholder("Search for a brand name").fill("Aura TTS")
     page.get_by_text("Aura TTS", exact=True).click()
 
     # The key step: the key, and the fake server under Advanced.
     expect(page.get_by_text("Connect to the AI/ML API")).to_be_visible()
-    page.get_by_label("API key").fill(KEYS["browser"])
+    page.get_by_role("textbox", name=re.compile("API key")).fill(KEYS["browser"])
     page.get_by_text("Advanced", exact=True).click()
-    page.get_by_label("Server URL").fill(fake_server.url)
+    page.get_by_role("textbox", name=re.compile("Server URL")).fill(fake_server.url)
     page.screenshot(path=shots / "setup-key.png")
     page.get_by_role("button", name=re.compile("Submit|Next")).click()
 
     # The voice step: open the dropdown, look, pick Apollo.
     expect(page.get_by_text("Choose a voice")).to_be_visible()
-    page.get_by_label("Voice").click()
-    expect(page.get_by_text(re.compile("^Apollo — Aura 2"))).to_be_visible()
+    page.get_by_text("#g1_aura-2-thalia-en", exact=True).click()
+    expect(page.get_by_text(re.compile("^Thalia — Aura 2"))).to_be_visible()
     page.screenshot(path=shots / "setup-voice.png")
+    page.get_by_placeholder(re.compile("Search")).last.fill("Apollo")
     page.get_by_text(re.compile("^Apollo — Aura 2")).click()
     page.get_by_role("button", name=re.compile("Submit|Next")).click()
 
     # Done: the entry exists and its TTS entity is there.
     page.get_by_role("button", name="Finish").click()
     page.goto(home_assistant.url + "/config/integrations/integration/aura_tts")
-    expect(page.get_by_text("Aura TTS").first).to_be_visible()
+    expect(page.get_by_text("Deepgram Aura")).to_be_visible()
+    page.wait_for_timeout(1500)  # let the page's fade-in finish before the picture
     page.screenshot(path=shots / "setup-done.png")
-    entries = home_assistant.api("GET", "/api/config/config_entries/entry?domain=aura_tts")
-    assert [entry["state"] for entry in entries] == ["loaded"]
+    page.get_by_text("1 entity").first.click()
+    page.wait_for_url(re.compile("/config/entities"))
+    expect(page.get_by_placeholder("Search 1 entity")).to_be_visible()
+    expect(page.get_by_text("Aura TTS", exact=True).first).to_be_visible()
+    page.screenshot(path=shots / "setup-entity.png")

@@ -6,12 +6,9 @@ configure, speak, list voices, change the voice, stop.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import subprocess
-from typing import Any
 
-import aiohttp
 import pytest
 import requests
 
@@ -19,14 +16,29 @@ from custom_components.aura_tts.voices import VOICES
 from e2e.conftest import KEYS, FakeServer, HomeAssistant
 from tests.fake_aimlapi.sound import speech_seconds
 
+DECODE_TO_PCM = ("-f", "s16le", "-ac", "1", "-ar", "24000", "pipe:1")
+PROBE = ("-show_entries", "stream=codec_name,sample_rate,channels")
 PLAYER = "media_player.test_speaker"  # e2e/e2e_speaker: takes play_media like a real one
 
 
 def decoded_seconds(audio: bytes) -> float:
     """Duration of any audio file, decoded by ffmpeg to 16-bit mono PCM at 24 kHz."""
     pcm = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", "pipe:0"]  # noqa: S607
-        + ["-f", "s16le", "-ac", "1", "-ar", "24000", "pipe:1"],
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-i",
+            "pipe:0",
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            "24000",
+            "pipe:1",
+        ],
         input=audio,
         capture_output=True,
         check=True,
@@ -37,29 +49,22 @@ def decoded_seconds(audio: bytes) -> float:
 def probe(audio: bytes) -> dict[str, str]:
     """Codec, sample rate and channels, as ffprobe reads them."""
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,sample_rate,channels"]  # noqa: S607
-        + ["-of", "default=noprint_wrappers=1", "pipe:0"],
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,sample_rate,channels",
+            "-of",
+            "default=noprint_wrappers=1",
+            "pipe:0",
+        ],
         input=audio,
         capture_output=True,
         check=True,
         text=False,
     ).stdout.decode()
     return dict(line.split("=", 1) for line in out.split())
-
-
-async def websocket(ha: HomeAssistant, message: dict[str, Any]) -> Any:
-    """One command over Home Assistant's WebSocket API; its result."""
-    async with (
-        aiohttp.ClientSession() as session,
-        session.ws_connect(ha.url + "/api/websocket") as ws,
-    ):
-        assert (await ws.receive_json())["type"] == "auth_required"
-        await ws.send_json({"type": "auth", "access_token": ha.token})
-        assert (await ws.receive_json())["type"] == "auth_ok"
-        await ws.send_json({"id": 1, **message})
-        answer = await ws.receive_json()
-        assert answer["success"], answer
-        return answer["result"]
 
 
 def fetch(ha: HomeAssistant, url: str) -> bytes:
@@ -98,7 +103,7 @@ def test_config_flow_refuses_a_wrong_key_then_offers_every_voice(
     assert done["type"] == "create_entry"
     assert done["result"]["state"] == "loaded"
     ha.state["entry_id"] = entry_id = done["result"]["entry_id"]
-    registry = asyncio.run(websocket(ha, {"type": "config/entity_registry/list"}))
+    registry = ha.websocket({"type": "config/entity_registry/list"})
     [entity_id] = [e["entity_id"] for e in registry if e["config_entry_id"] == entry_id]
     assert entity_id.startswith("tts.ai_ml_api_aura_tts")  # _2 if the browser added one
     ha.state["entity_id"] = entity_id
@@ -124,9 +129,7 @@ def test_tts_speak_plays_on_a_media_player(
     )
     media_id = ha.api("GET", f"/api/states/{PLAYER}")["attributes"]["media_content_id"]
     assert media_id.startswith("media-source://tts/")
-    resolved = asyncio.run(
-        websocket(ha, {"type": "media_source/resolve_media", "media_content_id": media_id})
-    )
+    resolved = ha.websocket({"type": "media_source/resolve_media", "media_content_id": media_id})
     audio = fetch(ha, resolved["url"])
     assert probe(audio)["codec_name"] == "mp3"  # HA's default, made by Aura itself
     assert decoded_seconds(audio) == pytest.approx(speech_seconds(message), abs=0.15)
@@ -165,15 +168,12 @@ def test_tts_get_url_serves_satellite_wav(
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_voices_over_the_websocket(home_assistant: HomeAssistant, language: str) -> None:
-    voices = asyncio.run(
-        websocket(
-            home_assistant,
-            {
-                "type": "tts/engine/voices",
-                "engine_id": home_assistant.state["entity_id"],
-                "language": language,
-            },
-        )
+    voices = home_assistant.websocket(
+        {
+            "type": "tts/engine/voices",
+            "engine_id": home_assistant.state["entity_id"],
+            "language": language,
+        }
     )["voices"]
     ids = [voice["voice_id"] for voice in voices]
     assert sorted(ids) == sorted(v for v in VOICES if VOICES[v].base_language == language)

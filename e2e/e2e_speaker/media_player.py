@@ -39,7 +39,9 @@ class TestSpeaker(MediaPlayerEntity):
         MediaPlayerEntityFeature.PLAY_MEDIA | MediaPlayerEntityFeature.BROWSE_MEDIA
     )
 
-    async def async_play_media(self, media_type: MediaType | str, media_id: str, **kwargs: Any) -> None:
+    async def async_play_media(
+        self, media_type: MediaType | str, media_id: str, **kwargs: Any
+    ) -> None:
         """Take the media as a real speaker does: resolve media-source IDs to a URL."""
         if media_source.is_media_source_id(media_id):
             await media_source.async_resolve_media(self.hass, media_id, self.entity_id)
