@@ -1,0 +1,148 @@
+"""What hassfest and the HACS action check on GitHub, checked here offline.
+
+Manifest keys and order, hacs.json keys, translations in step with strings.json and with
+the keys the code uses, icons for translated entities, brand images, the quality scale.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+import struct
+from typing import Any
+
+from awesomeversion import AwesomeVersion
+import pytest
+import yaml  # type: ignore[import-untyped]
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "custom_components" / "aura_tts"
+MANIFEST = json.loads((PACKAGE / "manifest.json").read_text())
+STRINGS = json.loads((PACKAGE / "strings.json").read_text())
+SOURCE = "\n".join(path.read_text() for path in sorted(PACKAGE.glob("*.py")))
+
+IOT_CLASSES = {
+    "assumed_state",
+    "calculated",
+    "cloud_polling",
+    "cloud_push",
+    "local_polling",
+    "local_push",
+}
+HACS_KEYS = {
+    "name",
+    "content_in_root",
+    "zip_release",
+    "filename",
+    "hide_default_branch",
+    "country",
+    "homeassistant",
+    "hacs",
+    "persistent_directory",
+    "render_readme",
+}
+
+
+def leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """Every string of a translation tree by its dotted path."""
+    found: dict[str, str] = {}
+    for key, value in tree.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            found |= leaves(value, path + ".")
+        else:
+            found[path] = value
+    return found
+
+
+def test_manifest_has_hassfest_keys_in_hassfest_order() -> None:
+    keys = list(MANIFEST)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    required = {"codeowners", "config_flow", "documentation", "iot_class", "version"}
+    assert required <= set(keys)
+    assert MANIFEST["domain"] == PACKAGE.name
+    assert MANIFEST["iot_class"] in IOT_CLASSES
+    assert AwesomeVersion(MANIFEST["version"]).valid
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]+==[0-9][\w.]*", r) for r in MANIFEST["requirements"])
+    assert all(owner.startswith("@") for owner in MANIFEST["codeowners"])
+
+
+def test_hacs_json_has_only_known_keys_and_our_minimum_version() -> None:
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    assert set(hacs) <= HACS_KEYS
+    assert hacs["name"] == MANIFEST["name"]
+    assert AwesomeVersion(hacs["homeassistant"]) == AwesomeVersion("2026.3.0")
+    if hacs.get("zip_release"):
+        assert hacs["filename"] == "aura_tts.zip"
+        release = (ROOT / ".github" / "workflows" / "release.yml").read_text()
+        assert hacs["filename"] in release
+
+
+def test_english_translation_is_strings_json() -> None:
+    english = json.loads((PACKAGE / "translations" / "en.json").read_text())
+    assert english == STRINGS
+
+
+@pytest.mark.parametrize(
+    "path", sorted((PACKAGE / "translations").glob("*.json")), ids=lambda p: p.name
+)
+def test_every_translation_has_every_key_and_placeholder(path: Path) -> None:
+    theirs = leaves(json.loads(path.read_text()))
+    ours = leaves(STRINGS)
+    assert set(theirs) == set(ours)
+    for key, text in ours.items():
+        placeholders = set(re.findall(r"\{(\w+)\}", text))
+        assert set(re.findall(r"\{(\w+)\}", theirs[key])) == placeholders, key
+
+
+def test_every_translation_key_in_the_code_exists() -> None:
+    exceptions = set(STRINGS["exceptions"])
+    used = set(re.findall(r'translation_key="(\w+)"', SOURCE))
+    # _user_error picks its key in a match statement: key = "..."
+    for line in re.findall(r'\bkey = ("\w+".*)', SOURCE):
+        used |= set(re.findall(r'"(\w+)"', line))
+    assert used <= exceptions | set(STRINGS["issues"])
+    assert exceptions <= used, "translations nobody raises"
+
+    errors = set(re.findall(r'errors\[[^]]+\] = "(\w+)"', SOURCE))
+    errors |= set(re.findall(r'return \{"base": "(\w+)"\}', SOURCE))
+    assert errors
+    assert errors <= set(STRINGS["config"]["error"])
+    aborts = set(re.findall(r'reason="(\w+)"', SOURCE))
+    assert aborts <= set(STRINGS["config"]["abort"])
+
+
+def test_translated_entities_have_icons() -> None:
+    icons = json.loads((PACKAGE / "icons.json").read_text())
+    assert set(icons["entity"]) == set(STRINGS["entity"])
+    for platform, entities in STRINGS["entity"].items():
+        assert set(icons["entity"][platform]) == set(entities)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_brand_images_have_the_sizes_home_assistant_wants() -> None:
+    brand = PACKAGE / "brand"
+    assert png_size(brand / "icon.png") == (256, 256)
+    assert png_size(brand / "icon@2x.png") == (512, 512)
+    assert 128 <= min(png_size(brand / "logo.png")) <= 256
+    assert 256 <= min(png_size(brand / "logo@2x.png")) <= 512
+
+
+def test_quality_scale_is_complete() -> None:
+    rules = yaml.safe_load((PACKAGE / "quality_scale.yaml").read_text())["rules"]
+    for name, rule in rules.items():
+        status = rule if isinstance(rule, str) else rule["status"]
+        assert status in {"done", "exempt"}, f"{name}: {status}"
+        if status == "exempt":
+            assert rule["comment"], name
+    platinum = {"async-dependency", "inject-websession", "strict-typing"}
+    assert platinum <= set(rules)
+    assert len(rules) >= 50
