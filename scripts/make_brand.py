@@ -53,7 +53,7 @@ def icon(size: int) -> Image.Image:
     for height in heights:
         top = 110 * unit - height * unit / 2
         draw.rounded_rectangle(
-            [x, top, x + width, top + height * unit], radius=width / 2, fill=TOP + (255,)
+            [x, top, x + width, top + height * unit], radius=width / 2, fill=(*TOP, 255)
         )
         x += width + gap
     return image.resize((size, size), Image.Resampling.LANCZOS)
@@ -66,7 +66,7 @@ def logo(height: int) -> Image.Image:
     text = "Aura TTS"
     left, top, right, bottom = font.getbbox(text)
     padding = round(height * 0.18)
-    image = Image.new("RGBA", (height + padding + right - left, height), (0, 0, 0, 0))
+    image = Image.new("RGBA", (height + padding + round(right - left), height), (0, 0, 0, 0))
     image.paste(mark, (0, 0))
     draw = ImageDraw.Draw(image)
     draw.text(
