@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from typing import Any
 
 import pytest
 import requests
@@ -71,6 +72,14 @@ def fetch(ha: HomeAssistant, url: str) -> bytes:
     response = requests.get(url if url.startswith("http") else ha.url + url, timeout=60)
     response.raise_for_status()
     return response.content
+
+
+def tts_get_url_audio(
+    ha: HomeAssistant, message: str, options: dict[str, Any] | None = None
+) -> bytes:
+    """What a player gets from the URL /api/tts_get_url gives for ``message``."""
+    body = {"engine_id": ha.state["entity_id"], "message": message, "options": options or {}}
+    return fetch(ha, ha.api("POST", "/api/tts_get_url", json=body)["url"])
 
 
 def test_onboarding_made_an_owner_with_a_working_token(home_assistant: HomeAssistant) -> None:
@@ -144,21 +153,13 @@ def test_tts_get_url_serves_satellite_wav(
     ha = home_assistant
     before = len(fake_server.fake.tts_requests())
     message = "Good morning. It is seven o'clock."
-    answer = ha.api(
-        "POST",
-        "/api/tts_get_url",
-        json={
-            "engine_id": ha.state["entity_id"],
-            "message": message,
-            "options": {
-                "preferred_format": "wav",
-                "preferred_sample_rate": 16000,
-                "preferred_sample_channels": 1,
-                "preferred_sample_bytes": 2,
-            },
-        },
-    )
-    audio = fetch(ha, answer["url"])
+    satellite = {
+        "preferred_format": "wav",
+        "preferred_sample_rate": 16000,
+        "preferred_sample_channels": 1,
+        "preferred_sample_bytes": 2,
+    }
+    audio = tts_get_url_audio(ha, message, satellite)
     assert audio[:4] == b"RIFF"
     assert probe(audio) == {"codec_name": "pcm_s16le", "sample_rate": "16000", "channels": "1"}
     assert decoded_seconds(audio) == pytest.approx(speech_seconds(message), abs=0.05)
@@ -186,12 +187,7 @@ def test_a_new_voice_in_the_options_gives_new_audio(
     ha = home_assistant
     message = "Dinner is ready."
 
-    def speak() -> bytes:
-        engine = ha.state["entity_id"]
-        url = ha.api("POST", "/api/tts_get_url", json={"engine_id": engine, "message": message})
-        return fetch(ha, url["url"])
-
-    first = speak()
+    first = tts_get_url_audio(ha, message)
     flow = ha.api(
         "POST",
         "/api/config/config_entries/options/flow",
@@ -204,7 +200,7 @@ def test_a_new_voice_in_the_options_gives_new_audio(
     )
     assert done["type"] == "create_entry"
     before = len(fake_server.fake.tts_requests())
-    second = speak()
+    second = tts_get_url_audio(ha, message)
     assert second != first
     [request] = fake_server.tts_requests_since(before)
     assert request.body["model"] == "#g1_aura-2-apollo-en"
