@@ -10,7 +10,7 @@ from homeassistant.components import tts
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-ENTITY_ID = "tts.ai_ml_api_aura_tts"
+ENTITY_ID = "tts.aura_tts_speech"  # device named after the entry ("Aura TTS")
 
 
 async def tts_audio(

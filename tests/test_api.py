@@ -11,23 +11,26 @@ import pytest
 from custom_components.aura_tts.api import (
     NO_RETRY,
     AuraClient,
+    RequestStyle,
+    RetryPolicy,
+    Timeouts,
+    build_tts_body,
+)
+from custom_components.aura_tts.audio import WAV_PCM, AudioFormat
+from custom_components.aura_tts.errors import (
     AuthenticationError,
     BadRequestError,
     BadResponseError,
     CannotConnectError,
+    ForbiddenError,
     InsufficientCreditError,
     RateLimitError,
-    RequestStyle,
-    RetryPolicy,
     ServerError,
     TextTooLongError,
-    Timeouts,
     VoiceRejectedError,
-    _error_message,
-    _retry_after,
-    build_tts_body,
+    error_message as _error_message,
+    retry_after as _retry_after,
 )
-from custom_components.aura_tts.audio import WAV_PCM, AudioFormat
 from custom_components.aura_tts.text import split_text
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
@@ -150,31 +153,22 @@ async def test_unreachable(session: aiohttp.ClientSession, socket_enabled: None)
         await client.async_get_balance()
 
 
-async def test_plain_http_audio_url_refused_for_https_server(
-    session: aiohttp.ClientSession, fake_api: FakeAimlApi
-) -> None:
-    """A JSON answer may not send the audio download to plain http from an https server."""
-    client = client_for(session, fake_api)
-    client._base_url = "https://api.example/"  # what the answer is judged against
-    fake_api.response_shape = "json"
-
-    class Answer:
-        async def json(self) -> dict[str, str]:
-            return {"audio": f"{fake_api.url}/files/x.wav"}
-
-    with pytest.raises(BadResponseError, match="refusing"):
-        await client._audio_url(Answer())  # type: ignore[arg-type]
-
-
 async def test_balance(session: aiohttp.ClientSession, fake_api: FakeAimlApi) -> None:
     client = client_for(session, fake_api)
-    balance = await client.async_validate_key()
+    balance = (await client.async_validate_key()).balance
     assert balance is not None
     assert (balance.amount, balance.currency) == (42.5, "USD")
-    fake_api.add_fault("status", path="/v2/billing", status=404)
+    # A gateway with neither free endpoint: a start-up check pays nothing ...
+    fake_api.key_endpoint = fake_api.billing = False
+    check = await client.async_validate_key()
+    assert (check.key, check.balance) == (None, None)
+    assert fake_api.tts_requests() == []
+    # ... and a user's set-up checks the key with one short synthesis.
     fake_api.add_fault("status", path="/v1/tts", status=401)
     with pytest.raises(AuthenticationError):
-        await client.async_validate_key()
+        await client.async_validate_key(synthesize_if_unknown=True)
+    assert [r.body["text"] for r in fake_api.tts_requests()] == ["Hi"]
+    fake_api.billing = True
     fake_api.add_fault("status", path="/v2/billing", status=400)
     with pytest.raises(BadRequestError):
         await client.async_validate_key()
@@ -226,7 +220,6 @@ QUICK_RETRY = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=5.
         {"kind": "status", "status": 503},
         {"kind": "status", "status": 504},
         {"kind": "html", "status": 502},
-        {"kind": "drop", "after_bytes": 0},
     ],
 )
 async def test_passing_failures_are_retried(
@@ -251,21 +244,47 @@ async def test_passing_failures_are_retried(
     [
         ({"kind": "status", "status": 500}, ServerError),
         ({"kind": "status", "status": 400}, BadRequestError),
-        ({"kind": "status", "status": 403}, InsufficientCreditError),
+        ({"kind": "status", "status": 403}, ForbiddenError),
         ({"kind": "status", "status": 429, "retry_after": 60}, RateLimitError),
+        # Sent, then cut off or silent: the service may have started (and billed) it.
+        ({"kind": "drop", "after_bytes": 0}, CannotConnectError),
+        ({"kind": "stall", "after_bytes": 0, "seconds": 2}, CannotConnectError),
     ],
 )
 async def test_hopeless_failures_are_not_retried(
     session: aiohttp.ClientSession, fake_api: FakeAimlApi, fault: dict[str, object], error: type
 ) -> None:
-    """A bug (500), a refusal, or a Retry-After past the time budget: one request only."""
+    """A bug (500), a refusal, a Retry-After past the time budget, or a request that reached
+    the service and broke: one (paid) request only, in one request style."""
     fake_api.add_fault(count=None, **fault)  # type: ignore[arg-type]
-    client = client_for(session, fake_api, retry=QUICK_RETRY)
-    with pytest.raises(error):
+    client = client_for(session, fake_api, retry=QUICK_RETRY, timeouts=Timeouts(read=0.3))
+    with pytest.raises(error) as caught:
         await client.async_synthesize("#g1_aura-2-thalia-en", "Hello there.", WAV_PCM)
-    # A 400 is tried once in each request style; nothing else is tried again.
-    assert len(fake_api.tts_requests()) == (2 if error is BadRequestError else 1)
+    assert type(caught.value) is error
+    assert len(fake_api.tts_requests()) == 1
     assert client.retries == 0
+
+
+async def test_refused_connections_are_retried(
+    session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """Nothing listening: the request never left, so trying again costs nothing."""
+    client = AuraClient(session, "test-key", "http://127.0.0.1:9", retry=QUICK_RETRY)
+    with pytest.raises(CannotConnectError):
+        await client.async_synthesize(THALIA, "Hello there.", WAV_PCM)
+    assert client.retries == QUICK_RETRY.attempts - 1
+
+
+async def test_a_400_about_another_field_is_not_tried_in_the_other_style(
+    session: aiohttp.ClientSession, fake_api: FakeAimlApi
+) -> None:
+    """Only a refused voice is worth a second, paid request in the other request style."""
+    fake_api.add_fault("status", status=400, body={"message": "text must be a string"})
+    client = client_for(session, fake_api)
+    with pytest.raises(BadRequestError, match="text must be"):
+        await client.async_synthesize(THALIA, "Hello there.", WAV_PCM)
+    assert len(fake_api.tts_requests()) == 1
+    assert client.request_style is RequestStyle.LEGACY
 
 
 async def test_retries_stop_at_the_attempt_limit(

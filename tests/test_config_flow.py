@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.aura_tts.config_flow import key_fingerprint
 from custom_components.aura_tts.const import CONF_BASE_URL, CONF_VOICE, DOMAIN
-from tests.fake_aimlapi import FakeAimlApi
+from tests.fake_aimlapi import FakeAimlApi, start
 
 NEW_KEY = "second-key"
 
@@ -52,14 +56,31 @@ async def test_full_flow_creates_entry(hass: HomeAssistant, fake_api: FakeAimlAp
     assert entry.options == {CONF_VOICE: "#g1_aura-2-estrella-es"}
     assert entry.unique_id == key_fingerprint("test-key")
     assert "test-key" not in entry.unique_id
-    assert fake_api.requests[0].path == "/v2/billing"
+    assert entry.title == "Aura TTS (fake key)"  # the key's name tells accounts apart
+    assert [r.path for r in fake_api.requests[:2]] == ["/v1/key", "/v2/billing"]
+    assert fake_api.tts_requests() == []  # checking a key is free
 
 
 @pytest.mark.parametrize(
     ("setup", "error"),
     [
         (lambda fake: fake.keys.clear(), "invalid_auth"),
-        (lambda fake: fake.keys.update({"test-key": 0}), "no_credit"),
+        (lambda fake: fake.key_states.update({"test-key": {"disabled": True}}), "key_disabled"),
+        (
+            lambda fake: fake.key_states.update({"test-key": {"scopes": ["model:chat"]}}),
+            "key_without_speech",
+        ),
+        (
+            lambda fake: fake.key_states.update(
+                {
+                    "test-key": {
+                        "limit": {"retention": "month", "threshold": 5},
+                        "monthly_usage": 5.2,
+                    }
+                }
+            ),
+            "spending_limit",
+        ),
         (lambda fake: fake.add_fault("status", path="/v2/billing", status=503), "cannot_connect"),
         (lambda fake: fake.add_fault("html", path="/v2/billing", status=200), "unexpected_answer"),
     ],
@@ -78,7 +99,9 @@ async def test_key_check_errors(
     assert hass.config_entries.async_entries(DOMAIN) == []
 
     fake_api.keys["test-key"] = 10.0
+    fake_api.key_states.clear()
     fake_api.faults.clear()
+    assert fake_api.tts_requests() == []  # no check cost a synthesis
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], key_input("test-key", fake_api.url)
     )
@@ -106,14 +129,14 @@ async def test_bad_url(hass: HomeAssistant) -> None:
 async def test_server_without_billing_is_checked_with_a_synthesis(
     hass: HomeAssistant, fake_api: FakeAimlApi
 ) -> None:
-    """A gateway without /v2/billing: the key is checked with a one-word synthesis."""
-    fake_api.billing = False
+    """A gateway with neither free endpoint: the key is checked with a one-word synthesis."""
+    fake_api.billing = fake_api.key_endpoint = False
     result = await start_user_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], key_input("test-key", fake_api.url)
     )
     assert result["step_id"] == "voice"
-    assert [r.path for r in fake_api.requests] == ["/v2/billing", "/v1/tts"]
+    assert [r.path for r in fake_api.requests] == ["/v1/key", "/v2/billing", "/v1/tts"]
 
 
 async def test_invalid_voice_then_typed_voice(hass: HomeAssistant, fake_api: FakeAimlApi) -> None:
@@ -232,3 +255,117 @@ async def test_malformed_url(hass: HomeAssistant) -> None:
         result["flow_id"], key_input("test-key", "http://[::1")
     )
     assert result["errors"] == {"base": "invalid_url"}
+
+
+async def test_a_key_with_no_credit_is_accepted_and_the_repair_says_top_up(
+    hass: HomeAssistant, fake_api: FakeAimlApi
+) -> None:
+    """A zero balance is a good key: the entry is made and a repair issue explains."""
+    fake_api.keys["test-key"] = 0
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], key_input("test-key", fake_api.url)
+    )
+    assert result["step_id"] == "voice"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_VOICE: "#g1_aura-2-nestor-es"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"no_credit_{entry.entry_id}")
+
+
+async def test_a_key_already_set_up_is_refused_before_it_is_sent(
+    hass: HomeAssistant, config_entry: MockConfigEntry, fake_api: FakeAimlApi
+) -> None:
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], key_input("test-key", fake_api.url)
+    )
+    assert result["reason"] == "already_configured"
+    assert fake_api.requests == []
+
+
+async def test_the_key_is_never_sent_back_to_the_browser(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    setup_entry: MockConfigEntry,
+    fake_api: FakeAimlApi,
+) -> None:
+    """After an error the form keeps the server the user typed, never the key.
+
+    Read from Home Assistant's own flow API, as the browser receives the form.
+    """
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_client()
+    flows = "/api/config/config_entries/flow"
+    started = await (await client.post(flows, json={"handler": DOMAIN})).json()
+    answer = await client.post(
+        f"{flows}/{started['flow_id']}", json=key_input("wrong-key", fake_api.url)
+    )
+    after_error = await answer.text()
+    assert '"invalid_auth"' in after_error
+    assert fake_api.url in after_error  # the server the user typed is shown again
+    reconfigure = await client.post(
+        flows,
+        json={"handler": DOMAIN, "entry_id": setup_entry.entry_id, "source": "reconfigure"},
+    )
+    reconfigure_form = await reconfigure.text()
+    assert json.loads(reconfigure_form)["step_id"] == "reconfigure"
+    for sent in (after_error, reconfigure_form):
+        assert "wrong-key" not in sent
+        assert "test-key" not in sent
+
+
+async def test_reconfigure_moves_the_server_without_retyping_the_key(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, fake_api: FakeAimlApi
+) -> None:
+    other_fake = FakeAimlApi(keys={"test-key": 3.0})
+    runner, other_url = await start(other_fake)
+    try:
+        result = await setup_entry.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"advanced": {CONF_BASE_URL: other_url}}
+        )
+        assert result["reason"] == "reconfigure_successful"
+        assert setup_entry.data == {CONF_API_KEY: "test-key", CONF_BASE_URL: other_url}
+        assert [r.path for r in other_fake.requests] == ["/v1/key", "/v2/billing"]
+    finally:
+        await runner.cleanup()
+
+
+async def test_plain_http_to_the_internet_is_warned_about_before_the_key_is_sent(
+    hass: HomeAssistant, fake_api: FakeAimlApi
+) -> None:
+    """http:// to a public host: a warning first; the same URL again is the user's call."""
+    result = await start_user_flow(hass)
+    public_http = "http://tts-gateway.example.com"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], key_input("test-key", public_http)
+    )
+    assert result["errors"] == {"base": "insecure_url"}
+    assert fake_api.requests == []
+    # A local server (the fake on 127.0.0.1, a LAN proxy) is not warned about.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], key_input("test-key", fake_api.url)
+    )
+    assert result["step_id"] == "voice"
+
+
+async def test_reauth_onto_the_key_of_another_entry_aborts(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, fake_api: FakeAimlApi
+) -> None:
+    fake_api.keys[NEW_KEY] = 5.0
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=key_fingerprint(NEW_KEY),
+        data={CONF_API_KEY: NEW_KEY, CONF_BASE_URL: fake_api.url},
+    )
+    other.add_to_hass(hass)
+    result = await setup_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: NEW_KEY}
+    )
+    assert result["reason"] == "already_configured"
+    assert setup_entry.data[CONF_API_KEY] == "test-key"

@@ -20,8 +20,8 @@ async def test_setup_and_unload(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("tts.ai_ml_api_aura_tts") is not None
-    assert [r.path for r in fake_api.requests] == ["/v2/billing"]
+    assert hass.states.get("tts.aura_tts_speech") is not None
+    assert [r.path for r in fake_api.requests] == ["/v1/key", "/v2/billing"]
 
     assert await hass.config_entries.async_unload(config_entry.entry_id)
     await hass.async_block_till_done()
@@ -68,3 +68,25 @@ async def test_odd_billing_answer_retries_later(
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_a_gateway_without_free_checks_costs_nothing_at_start(
+    hass: HomeAssistant, config_entry: MockConfigEntry, fake_api: FakeAimlApi
+) -> None:
+    """No /v1/key, no /v2/billing: set up without a paid synthesis at every start."""
+    fake_api.key_endpoint = fake_api.billing = False
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert fake_api.tts_requests() == []
+
+
+async def test_a_disabled_key_at_start_asks_for_a_new_one(
+    hass: HomeAssistant, config_entry: MockConfigEntry, fake_api: FakeAimlApi
+) -> None:
+    fake_api.key_states["test-key"] = {"disabled": True}
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]

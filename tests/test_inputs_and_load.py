@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
 import re
 import time
 from typing import Any
@@ -13,6 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 
+from custom_components.aura_tts.speech import MAX_MESSAGE_LENGTH
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
 from tests.helpers import ENTITY_ID, collect, wav_facts
@@ -97,22 +99,45 @@ async def test_a_comparison_is_not_mistaken_for_markup(
     assert spoken(fake_api) == "It is 3 < 5 and 7 > 2, <b>bold</b> stays."
 
 
-async def test_a_hundred_thousand_characters(hass: HomeAssistant, fake_api: FakeAimlApi) -> None:
-    """50+ requests within the limit, nothing lost or reordered, one valid WAV."""
-    text = " ".join(f"Line {n} of the very long report is here." for n in range(2400))
-    assert len(text) >= 100_000
+async def test_twenty_thousand_characters_are_spoken_whole(
+    hass: HomeAssistant, fake_api: FakeAimlApi
+) -> None:
+    """The longest message accepted: 10+ requests within the limit, nothing lost or
+    reordered, one valid WAV, never more requests at once than Deepgram allows."""
+    text = " ".join(f"Line {n} of the long report is here." for n in range(600))[:20_000]
+    assert len(text) == MAX_MESSAGE_LENGTH
     # Short "speech" per character, so the test's audio stays small.
     with patch("tests.fake_aimlapi.sound.SECONDS_PER_CHARACTER", 0.001):
         data = await speak(hass, text, {**WAV, "preferred_sample_rate": 8000})
         expected = sum(speech_seconds(r.body["text"]) for r in fake_api.tts_requests())
     requests = fake_api.tts_requests()
-    assert len(requests) >= 50
+    assert len(requests) >= 10
     assert all(len(r.body["text"]) <= 2000 for r in requests)
     assert spoken(fake_api) == text
     rate, _, _, seconds = wav_facts(data)
     assert rate == 8000
     assert seconds == pytest.approx(expected, abs=0.01)
     assert fake_api.max_in_flight <= 15
+
+
+@pytest.mark.parametrize("path", ["message", "stream"])
+async def test_a_message_past_the_limit_is_refused_before_anything_is_paid(
+    hass: HomeAssistant, fake_api: FakeAimlApi, path: str
+) -> None:
+    """A log file or web page sent by mistake: one clear error, not hundreds of requests."""
+    text = "word " * (MAX_MESSAGE_LENGTH // 5) + "x"
+    stream = tts.async_create_stream(hass, ENTITY_ID, options=WAV)
+    if path == "message":
+        stream.async_set_message(text)
+    else:
+
+        async def one_chunk() -> AsyncGenerator[str]:
+            yield text
+
+        stream.async_set_message_stream(one_chunk())
+    with pytest.raises(ServiceValidationError, match="at most 20,000 characters"):
+        await collect(stream)
+    assert fake_api.tts_requests() == []
 
 
 @pytest.mark.parametrize(
@@ -164,12 +189,12 @@ async def test_two_hundred_requests_at_once(
         f"({sorted({str(e) for e in errors})}), {rejected} answered 429, "
         f"{fake_api.max_in_flight} at most at once, {elapsed:.1f} s"
     )
-    assert len(audio) + len(errors) == 200
-    assert all(a[:4] == b"RIFF" for a in audio)
+    assert all(wav_facts(a)[3] > 0 for a in audio)
     assert all(
         isinstance(e, HomeAssistantError) and e.translation_key == "rate_limited" for e in errors
     )
-    assert fake_api.max_in_flight <= limit
+    # Counted before the fake refuses: the integration itself never sends more than 15.
+    assert fake_api.max_in_flight <= 15
     assert fake_api.in_flight == 0
     if limit == 15:
         assert len(audio) == 200

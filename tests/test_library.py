@@ -9,7 +9,6 @@ import re
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.aura_tts.api import BadResponseError
 from custom_components.aura_tts.audio import (
     UNKNOWN_SIZE,
     AudioFormat,
@@ -17,6 +16,7 @@ from custom_components.aura_tts.audio import (
     plan_output,
     wav_header,
 )
+from custom_components.aura_tts.errors import BadResponseError
 from custom_components.aura_tts.speech import WavStitcher
 from custom_components.aura_tts.text import sentences, split_text
 from custom_components.aura_tts.voices import (

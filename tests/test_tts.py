@@ -119,7 +119,7 @@ async def test_satellite_formats_come_from_aura_without_ffmpeg(
     (Home Assistant 2026.10 still pipes any stated sample rate through ffmpeg; 2026.11
     skips ffmpeg for options the engine lists. The real-HA tests show the latter.)
     """
-    with patch("custom_components.aura_tts.tts.convert_wav", side_effect=AssertionError):
+    with patch("custom_components.aura_tts.tts.convert_audio", side_effect=AssertionError):
         status, data = await tts_audio(hass, hass_client, "Turning on the lights.", options)
     assert status == 200
     assert wav_facts(data)[:3] == (rate, 1, 2)

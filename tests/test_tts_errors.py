@@ -7,9 +7,11 @@ from typing import Any
 from homeassistant.components import tts
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.aura_tts.const import DOMAIN
 from tests.fake_aimlapi import FakeAimlApi
 from tests.helpers import ENTITY_ID, collect
 
@@ -27,7 +29,6 @@ async def speak(hass: HomeAssistant, options: dict[str, Any] | None = None) -> b
 @pytest.mark.parametrize(
     ("fault", "message"),
     [
-        ({"kind": "status", "status": 403}, "no credit left"),
         ({"kind": "status", "status": 429, "retry_after": 60}, "too many requests"),
         ({"kind": "status", "status": 413}, "too long"),
         ({"kind": "status", "status": 500}, "had a problem"),
@@ -94,3 +95,57 @@ async def test_conversion_failure_is_reported(hass: HomeAssistant, fake_api: Fak
     fake_api.add_fault("status", status=500)
     with pytest.raises(HomeAssistantError, match="had a problem"):
         await speak(hass, {"preferred_format": "flac"})
+
+
+@pytest.mark.parametrize(
+    ("account", "message", "reaction"),
+    [
+        ({"balance": 0}, "no credit left.*Insufficient balance", "repair"),
+        ({"state": {"disabled": True}}, "key is disabled.*API key is disabled", "reauth"),
+        ({"state": {"scopes": ["model:chat"]}}, "lack model:speech.*no access", "reauth"),
+        (
+            {"state": {"limit": {"retention": "day", "threshold": 5}}, "limit_reached": True},
+            "spending limit of 5 USD.*spending limit reached",
+            None,
+        ),
+    ],
+    ids=["no-credit", "disabled", "no-speech-scope", "daily-limit"],
+)
+@pytest.mark.parametrize(
+    ("voice", "language", "audio_format"),
+    [("#g1_aura-2-thalia-en", "en", "wav"), ("#g1_aura-2-estrella-es", "es", "mp3")],
+    ids=["en-wav", "es-mp3"],
+)
+async def test_each_reason_for_a_403_has_its_own_message(
+    hass: HomeAssistant,
+    fake_api: FakeAimlApi,
+    setup_entry: MockConfigEntry,
+    account: dict[str, Any],
+    message: str,
+    reaction: str | None,
+    voice: str,
+    language: str,
+    audio_format: str,
+) -> None:
+    """The free endpoints tell why; "no credit" only when the balance is really zero."""
+    if "balance" in account:
+        fake_api.keys["test-key"] = account["balance"]
+    fake_api.key_states["test-key"] = account.get("state", {})
+    if account.get("limit_reached"):
+        fake_api.limits_reached.add("test-key")
+    stream = tts.async_create_stream(
+        hass,
+        ENTITY_ID,
+        language=language,
+        options={"voice": voice, "preferred_format": audio_format},
+    )
+    stream.async_set_message("Hola. Hello.")
+    with pytest.raises(HomeAssistantError, match=message):
+        await collect(stream)
+    await hass.async_block_till_done()
+    issues = [key for key in ir.async_get(hass).issues if key[0] == DOMAIN]
+    flows = [flow["context"]["source"] for flow in hass.config_entries.flow.async_progress()]
+    assert issues == (
+        [(DOMAIN, f"no_credit_{setup_entry.entry_id}")] if reaction == "repair" else []
+    )
+    assert flows == (["reauth"] if reaction == "reauth" else [])

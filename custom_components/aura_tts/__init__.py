@@ -10,15 +10,17 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .api import (
-    AuraClient,
+from .api import AuraClient
+from .const import CONF_BASE_URL, DOMAIN
+from .errors import (
     AuraError,
     AuthenticationError,
     CannotConnectError,
-    InsufficientCreditError,
+    KeyDisabledError,
+    MissingScopeError,
     ServerError,
+    SpendingLimitError,
 )
-from .const import CONF_BASE_URL, DOMAIN
 from .health import ServiceHealth
 from .issues import async_clear_no_credit, async_report_no_credit
 
@@ -41,15 +43,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool
     client = AuraClient(
         async_get_clientsession(hass), entry.data[CONF_API_KEY], entry.data[CONF_BASE_URL]
     )
+    # Free checks only: a server without them (a gateway) is not paid a synthesis per start.
     try:
-        await client.async_validate_key()
+        check = await client.async_validate_key()
     except AuthenticationError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="invalid_auth"
         ) from err
-    except InsufficientCreditError:
-        # The key is good: set up, and say why nothing can be spoken until a top-up.
-        async_report_no_credit(hass, entry.entry_id, entry.title)
+    except (KeyDisabledError, MissingScopeError) as err:
+        key = "key_disabled" if isinstance(err, KeyDisabledError) else "key_without_speech"
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except SpendingLimitError:
+        # The key is good and the limit resets: set up; each message says why it fails.
+        pass
     except (CannotConnectError, ServerError) as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="cannot_connect"
@@ -61,7 +71,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool
             translation_placeholders={"error": str(err)},
         ) from err
     else:
-        async_clear_no_credit(hass, entry.entry_id)
+        if check.no_credit:
+            # The key is good: set up, and say why nothing can be spoken until a top-up.
+            async_report_no_credit(hass, entry.entry_id, entry.title)
+        else:
+            async_clear_no_credit(hass, entry.entry_id)
     entry.runtime_data = AuraRuntimeData(client, ServiceHealth())
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True

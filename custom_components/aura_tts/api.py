@@ -7,13 +7,14 @@ session the caller owns (Home Assistant's shared one), and raises typed errors.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator
 import contextlib
 from dataclasses import dataclass
 from enum import StrEnum
 import json
 import logging
 import random
+import socket
 import time
 from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
@@ -21,6 +22,30 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 from .audio import AudioFormat
+from .audio_url import (
+    MAX_JSON_BYTES,
+    MAX_REDIRECTS,
+    AddressKind,
+    address_kind,
+    check_addresses,
+    check_scheme,
+    ip_literal,
+)
+from .errors import (
+    AudioUrlRefusedError,
+    AuraError,
+    BadRequestError,
+    BadResponseError,
+    CannotConnectError,
+    ForbiddenError,
+    InsufficientCreditError,
+    KeyDisabledError,
+    MissingScopeError,
+    SpendingLimitError,
+    VoiceRejectedError,
+    error_for,
+    error_message,
+)
 from .voices import Generation, parse_voice_id
 
 _LOGGER = logging.getLogger(__name__)
@@ -31,6 +56,9 @@ MAX_CONCURRENT_REQUESTS: Final = 15  # Deepgram's limit per key
 MAX_AUDIO_BYTES: Final = 64 * 1024 * 1024  # 2000 characters never need more; caps runaways
 _ERROR_BODY_LIMIT: Final = 64 * 1024
 _CHUNK_SIZE: Final = 16 * 1024
+SPEECH_SCOPE: Final = "model:speech"
+DEFAULT_CHECK_VOICE: Final = "#g1_aura-2-thalia-en"  # for servers without free checks
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 
 
 class RequestStyle(StrEnum):
@@ -92,67 +120,83 @@ class Balance:
     currency: str
 
 
-class AuraError(Exception):
-    """Base class of every error this client raises."""
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """What ``GET /v1/key`` says about the key (free to ask)."""
 
-    retryable = False  # whether trying again later can help
+    name: str | None
+    prefix: str
+    disabled: bool
+    scopes: tuple[str, ...] | None  # None: the key is not limited to some scopes
+    limit_threshold: float | None  # USD per period, when a spending limit is set
+    limit_period: str | None  # "day", "week", "month" or "no_reset"
+    monthly_usage: float
 
+    @property
+    def can_speak(self) -> bool:
+        """Whether the key's scopes (when it has any) include speech."""
+        return self.scopes is None or SPEECH_SCOPE in self.scopes
 
-class AuthenticationError(AuraError):
-    """The API key was rejected (401)."""
-
-
-class InsufficientCreditError(AuraError):
-    """The account has no credit left (403)."""
-
-
-class RateLimitError(AuraError):
-    """Too many requests (429)."""
-
-    retryable = True
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        """Keep the server's Retry-After, in seconds, when it sent one."""
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class TextTooLongError(AuraError):
-    """The text exceeds what one request may carry (413)."""
+    @property
+    def limit_reached(self) -> bool:
+        """Whether a monthly spending limit is used up (the only period usage is given for)."""
+        return (
+            self.limit_period == "month"
+            and self.limit_threshold is not None
+            and self.monthly_usage >= self.limit_threshold
+        )
 
 
-class BadRequestError(AuraError):
-    """The service refused the request as invalid (400 and other 4xx)."""
+@dataclass(frozen=True, slots=True)
+class AccountCheck:
+    """What a key check found; fields are None where the server has no such endpoint."""
+
+    key: KeyInfo | None
+    balance: Balance | None
+
+    @property
+    def no_credit(self) -> bool:
+        """Whether the balance is known and not above zero."""
+        return self.balance is not None and self.balance.amount <= 0
+
+    def problem(self, message: str) -> ForbiddenError | None:
+        """Why the key cannot speak, when ``/v1/key`` tells; None when it can."""
+        key = self.key
+        if key is None:
+            return None
+        if key.disabled:
+            return KeyDisabledError(message or "the key is disabled")
+        if not key.can_speak:
+            return MissingScopeError(message or f"the key's scopes lack {SPEECH_SCOPE}")
+        if key.limit_reached:
+            return SpendingLimitError(
+                message or "the key's monthly spending limit is used up",
+                key.limit_threshold,
+                key.limit_period,
+            )
+        return None
 
 
-class VoiceRejectedError(BadRequestError):
-    """The service refused the voice itself (e.g. a retired Aura 1 voice)."""
-
-    def __init__(self, message: str, voice_id: str) -> None:
-        """Name the refused voice."""
-        super().__init__(message)
-        self.voice_id = voice_id
-
-
-class ServerError(AuraError):
-    """The service failed (5xx)."""
-
-    def __init__(self, message: str, status: int) -> None:
-        """Keep the status, which decides whether a retry can help."""
-        super().__init__(message)
-        self.status = status
-        # A gateway or an overloaded service; a 500 is a bug that a retry will not fix.
-        self.retryable = status in {502, 503, 504}
+def _key_info(data: Any) -> KeyInfo:
+    """Parse ``GET /v1/key``'s answer; raise ValueError/TypeError/KeyError when malformed."""
+    info = data["data"]
+    scopes = info.get("scopes")
+    limit = info.get("limit") or {}
+    threshold = limit.get("threshold")
+    return KeyInfo(
+        name=str(info["name"]) if info.get("name") else None,
+        prefix=str(info["prefix"]),
+        disabled=bool(info["disabled"]),
+        scopes=None if scopes is None else tuple(str(scope) for scope in scopes),
+        limit_threshold=None if threshold is None else float(threshold),
+        limit_period=str(limit["retention"]) if limit.get("retention") else None,
+        monthly_usage=float(info.get("monthly_usage") or 0),
+    )
 
 
-class CannotConnectError(AuraError):
-    """The service could not be reached, or stopped answering (timeouts included)."""
-
-    retryable = True
-
-
-class BadResponseError(AuraError):
-    """The service answered with something that is not what was asked for."""
+def _missing_endpoint(err: AuraError) -> bool:
+    """Whether an error says the server has no such endpoint (a proxy or gateway)."""
+    return isinstance(err, BadRequestError) and err.status in {404, 405}
 
 
 def _model_id_parts(voice_id: str) -> tuple[str, str]:
@@ -178,34 +222,6 @@ def build_tts_body(
     return body
 
 
-def _error_message(status: int, raw: bytes) -> str:
-    """A short description of an error answer; never includes request headers."""
-    message = ""
-    with contextlib.suppress(ValueError, UnicodeDecodeError):
-        data = json.loads(raw)
-        if isinstance(data, dict):
-            detail = data.get("message") or data.get("error") or data.get("detail")
-            if isinstance(detail, list):
-                detail = "; ".join(str(item) for item in detail)
-            if isinstance(detail, dict):
-                detail = detail.get("message")
-            if detail:
-                message = str(detail)
-    if not message:
-        message = "the service answered with an error page"
-    return f"HTTP {status}: {message[:300]}"
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
-
-
 class AuraClient:
     """The AI/ML API's TTS endpoint, over an injected aiohttp session."""
 
@@ -225,6 +241,7 @@ class AuraClient:
         self._base_url = base_url.rstrip("/") + "/"
         self._timeouts = timeouts or DEFAULT_TIMEOUTS
         self._retry = retry or DEFAULT_RETRY
+        self._server_kinds: frozenset[AddressKind] | None = None
         self.request_style = request_style
         self.retries = 0  # retries made since start, for diagnostics
 
@@ -251,93 +268,141 @@ class AuraClient:
                 json=json_body,
                 headers=self._auth,
                 timeout=self._timeouts.client_timeout(),
+                allow_redirects=False,
             )
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as err:
+            # The connection was never made: the service cannot have seen the request.
+            raise CannotConnectError(
+                f"cannot reach the service: {type(err).__name__}", sent=False
+            ) from err
         except TimeoutError as err:
-            raise CannotConnectError("timed out connecting to the service") from err
+            raise CannotConnectError("the service did not answer in time") from err
         except aiohttp.ClientError as err:
-            raise CannotConnectError(f"cannot reach the service: {type(err).__name__}") from err
+            raise CannotConnectError(f"the service went away: {type(err).__name__}") from err
 
-    async def _raise_for_status(
+    async def _error_of(
         self, response: aiohttp.ClientResponse, voice_id: str | None = None
-    ) -> None:
-        """Turn an error answer into the matching typed error (and release it)."""
-        if response.status < 400:
-            return
+    ) -> AuraError:
+        """The typed error of an error answer (the answer is released)."""
         try:
             raw = await response.content.read(_ERROR_BODY_LIMIT)
         except (aiohttp.ClientError, TimeoutError):
             raw = b""
         finally:
             response.release()
-        status = response.status
         # A service may echo the key it refused; it must not reach logs or the user.
-        message = _error_message(status, raw).replace(self._api_key, "[redacted]")
-        if status == 401:
-            raise AuthenticationError(message)
-        if status == 403:
-            raise InsufficientCreditError(message)
-        if status == 429:
-            raise RateLimitError(message, _retry_after(response.headers))
-        if status == 413:
-            raise TextTooLongError(message)
-        if status >= 500:
-            raise ServerError(message, status)
-        if voice_id is not None and _mentions_voice(message, voice_id):
-            raise VoiceRejectedError(message, voice_id)
-        raise BadRequestError(message)
+        message = error_message(response.status, raw).replace(self._api_key, "[redacted]")
+        return error_for(response.status, message, response.headers, voice_id)
 
-    async def async_get_balance(self) -> Balance:
-        """Check the key with ``GET /v2/billing``, which costs nothing."""
-        response = await self._request("GET", "/v2/billing")
+    async def _raise_for_status(
+        self, response: aiohttp.ClientResponse, voice_id: str | None = None
+    ) -> None:
+        if response.status >= 400:
+            raise await self._error_of(response, voice_id)
+        if response.status in _REDIRECTS:
+            response.release()
+            raise BadResponseError("the server answered with a redirect")
+
+    async def _get_json(self, path: str) -> Any:
+        """``GET path`` with the key; its JSON answer (capped)."""
+        response = await self._request("GET", path)
         await self._raise_for_status(response)
         try:
-            data = await response.json(content_type=None)
-            return Balance(float(data["current_balance"]), str(data.get("currency", "USD")))
-        except (ValueError, TypeError, KeyError, aiohttp.ClientError) as err:
-            raise BadResponseError("the billing answer is not what the API documents") from err
+            return await _read_json(response)
         finally:
             response.release()
 
-    async def async_validate_key(self) -> Balance | None:
-        """Raise if the key cannot be used; return the balance when the server has one.
+    async def async_get_balance(self) -> Balance:
+        """The account balance, from ``GET /v2/billing`` (free)."""
+        data = await self._get_json("/v2/billing")
+        try:
+            return Balance(float(data["current_balance"]), str(data.get("currency", "USD")))
+        except (ValueError, TypeError, KeyError) as err:
+            raise BadResponseError("the billing answer is not what the API documents") from err
 
-        Servers without ``/v2/billing`` (a proxy or gateway) get a one-word synthesis.
+    async def async_get_key_info(self) -> KeyInfo:
+        """The key's state, scopes and limit, from ``GET /v1/key`` (free)."""
+        data = await self._get_json("/v1/key")
+        try:
+            return _key_info(data)
+        except (ValueError, TypeError, KeyError, AttributeError) as err:
+            raise BadResponseError("the key answer is not what the API documents") from err
+
+    async def async_check_account(self) -> AccountCheck:
+        """Ask the free endpoints about the key and the balance.
+
+        Raises AuthenticationError for a refused key. An endpoint the server lacks (a proxy
+        or gateway) is None in the result.
         """
+        key = balance = None
+        try:
+            key = await self.async_get_key_info()
+        except AuraError as err:
+            if not _missing_endpoint(err):
+                raise
         try:
             balance = await self.async_get_balance()
-        except BadRequestError as err:
-            if "HTTP 404" not in str(err) and "HTTP 405" not in str(err):
+        except AuraError as err:
+            if not _missing_endpoint(err):
                 raise
-            _LOGGER.debug("No billing endpoint at the server; checking with a synthesis")
-            async for _ in self.async_stream_audio("#g1_aura-2-thalia-en", "Hi", AudioFormat()):
-                pass
-            return None
-        if balance.amount <= 0:
-            raise InsufficientCreditError("the account balance is zero")
-        return balance
+        return AccountCheck(key, balance)
+
+    async def async_validate_key(self, *, synthesize_if_unknown: bool = False) -> AccountCheck:
+        """Check the key; raise if it cannot be used for speech.
+
+        Raises AuthenticationError, or KeyDisabledError, MissingScopeError or
+        SpendingLimitError. A zero balance is not raised: the key is good and the account
+        only needs a top-up (``no_credit`` in the result). A server with neither endpoint
+        (some gateways) can only check a key by using it: with ``synthesize_if_unknown`` a
+        one-word synthesis is made, which a user's explicit set-up justifies and a start-up
+        does not.
+        """
+        check = await self.async_check_account()
+        if problem := check.problem(""):
+            raise problem
+        if check.key is None and check.balance is None and synthesize_if_unknown:
+            _LOGGER.debug("No key or billing endpoint at the server; checking with a synthesis")
+            await self.async_synthesize(DEFAULT_CHECK_VOICE, "Hi", AudioFormat())
+        return check
+
+    async def _explain_forbidden(self, err: ForbiddenError) -> ForbiddenError:
+        """Which of the reasons for a 403 it was, keeping the service's own words."""
+        message = str(err)
+        try:
+            check = await self.async_check_account()
+        except AuraError:
+            return err  # the free endpoints fail too: say what the service said
+        if problem := check.problem(message):
+            return problem
+        if check.no_credit:
+            return InsufficientCreditError(message)
+        if check.key is not None and check.key.limit_threshold is not None:
+            # A daily or weekly limit: the key answer has no usage for those periods.
+            return SpendingLimitError(message, check.key.limit_threshold, check.key.limit_period)
+        return err
 
     async def _open_tts(
         self, voice_id: str, text: str, audio_format: AudioFormat
     ) -> aiohttp.ClientResponse:
-        """Send the synthesis request; fall back to the other request style once if refused."""
+        """Send the synthesis request; try the other style once if the voice was refused."""
         styles = [self.request_style]
         if self.request_style is RequestStyle.LEGACY:
             styles.append(RequestStyle.MODEL_AND_VOICE)
         for attempt, style in enumerate(styles):
             body = build_tts_body(style, voice_id, text, audio_format)
             response = await self._request("POST", "/v1/tts", body)
+            if response.status < 400:
+                await self._raise_for_status(response)
+                if style is not self.request_style:
+                    _LOGGER.info("The service takes %s requests; using them from now on", style)
+                    self.request_style = style
+                return response
+            error = await self._error_of(response, voice_id)
             last = attempt == len(styles) - 1
-            if response.status == 400 and not last:
-                # The seed documents' style can be refused where the newer one works (a
-                # voice missing from the legacy model list). Try the other style once.
-                await response.read()
-                response.release()
-                continue
-            await self._raise_for_status(response, voice_id)
-            if style is not self.request_style:
-                _LOGGER.info("The service takes %s requests; using them from now on", style)
-                self.request_style = style
-            return response
+            # The seed documents' style can refuse a voice missing from its model list that
+            # the newer style knows. Only then is a second (paid) request worth making.
+            if last or not isinstance(error, VoiceRejectedError) or error.status != 400:
+                raise error
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def async_stream_audio(
@@ -356,6 +421,11 @@ class AuraClient:
             try:
                 first = await anext(audio)
                 break
+            except ForbiddenError as err:
+                await audio.aclose()
+                if type(err) is ForbiddenError:
+                    raise await self._explain_forbidden(err) from err
+                raise
             except AuraError as err:
                 await audio.aclose()
                 wait = self._retry_wait(err, attempt, started)
@@ -409,51 +479,95 @@ class AuraClient:
         )
 
     async def _audio_url(self, response: aiohttp.ClientResponse) -> str:
-        """The audio URL of a JSON answer, checked before anything is fetched from it."""
-        try:
-            data = await response.json()
-            url = data["audio"]
-        except (ValueError, TypeError, KeyError, aiohttp.ClientError) as err:
-            raise BadResponseError("the JSON answer has no audio URL") from err
+        """The audio URL of a JSON answer (read with a size cap)."""
+        data = await _read_json(response)
+        url = data.get("audio") if isinstance(data, dict) else None
         if not isinstance(url, str):
             raise BadResponseError("the JSON answer has no audio URL")
-        url = urljoin(self._base_url, url)
-        scheme = urlsplit(url).scheme
-        # Plain http only when the configured server is itself plain http (a local fake).
-        allowed = {"https"} | ({"http"} if self._base_url.startswith("http://") else set())
-        if scheme not in allowed:
-            raise BadResponseError(f"refusing to fetch audio over {scheme or 'no scheme'}")
-        return url
+        return urljoin(self._base_url, url)
+
+    async def _check_audio_url(self, url: str) -> None:
+        """Refuse a URL the audio-URL policy does not allow (see audio_url.py)."""
+        host, port = check_scheme(url, self._base_url)
+        check_addresses(host, await self._addresses(host, port), await self._own_kinds())
+
+    async def _own_kinds(self) -> frozenset[AddressKind]:
+        """The kinds of address the configured server has (resolved once)."""
+        if self._server_kinds is None:
+            parts = urlsplit(self._base_url)
+            host = parts.hostname or ""
+            try:
+                addresses = await self._addresses(host, parts.port or 443)
+            except AudioUrlRefusedError:
+                addresses = []
+            self._server_kinds = frozenset(address_kind(a) for a in addresses)
+        return self._server_kinds
+
+    @staticmethod
+    async def _addresses(host: str, port: int) -> list[str]:
+        if literal := ip_literal(host):
+            return [literal]
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except OSError as err:
+            raise AudioUrlRefusedError(f"the audio host {host} cannot be resolved") from err
+        return [str(info[4][0]) for info in infos]
 
     async def _download(self, url: str) -> AsyncGenerator[bytes]:
         """Stream audio from the URL a JSON answer gave; the API key is NOT sent there."""
-        try:
-            response = await self._session.get(url, timeout=self._timeouts.client_timeout())
-        except TimeoutError as err:
-            raise CannotConnectError("timed out fetching the audio") from err
-        except aiohttp.ClientError as err:
-            raise CannotConnectError(f"cannot fetch the audio: {type(err).__name__}") from err
-        try:
-            if response.status >= 400:
-                raise BadResponseError(f"the audio URL answered HTTP {response.status}")
-            if not _is_audio(response.content_type):
-                raise BadResponseError(f"the audio URL gave {response.content_type}, not audio")
-            async for chunk in _read_capped(response):
-                yield chunk
-        finally:
-            response.release()
+        for _ in range(MAX_REDIRECTS + 1):
+            await self._check_audio_url(url)
+            try:
+                response = await self._session.get(
+                    url, timeout=self._timeouts.client_timeout(), allow_redirects=False
+                )
+            except TimeoutError as err:
+                raise CannotConnectError("timed out fetching the audio") from err
+            except aiohttp.ClientError as err:
+                raise CannotConnectError(f"cannot fetch the audio: {type(err).__name__}") from err
+            try:
+                self._check_peer(response, url)
+                if response.status in _REDIRECTS:
+                    url = urljoin(url, response.headers.get("Location", ""))
+                    continue
+                if response.status >= 400:
+                    raise BadResponseError(f"the audio URL answered HTTP {response.status}")
+                if not _is_audio(response.content_type):
+                    raise BadResponseError(f"the audio URL gave {response.content_type}, not audio")
+                async for chunk in _read_capped(response):
+                    yield chunk
+                return
+            finally:
+                response.release()
+        raise AudioUrlRefusedError("the audio URL redirects too often")
+
+    def _check_peer(self, response: aiohttp.ClientResponse, url: str) -> None:
+        """The address really connected to must pass too (a name can resolve anew)."""
+        connection = response.connection
+        transport = connection.transport if connection is not None else None
+        peer = transport.get_extra_info("peername") if transport is not None else None
+        if peer and self._server_kinds is not None:
+            check_addresses(urlsplit(url).hostname or "", [str(peer[0])], self._server_kinds)
 
 
 def _is_audio(content_type: str) -> bool:
     return content_type.startswith("audio/") or content_type == "application/octet-stream"
 
 
-def _mentions_voice(message: str, voice_id: str) -> bool:
-    """Whether an error message is about the model/voice rather than another field."""
-    lowered = message.lower()
-    voice = parse_voice_id(voice_id)
-    name = voice.name if voice else voice_id
-    return voice_id.lower() in lowered or "model" in lowered or f'"{name}"' in lowered
+async def _read_json(response: aiohttp.ClientResponse) -> Any:
+    """A JSON answer, read up to MAX_JSON_BYTES: a longer one is not the API's."""
+    try:
+        raw = await response.content.read(MAX_JSON_BYTES + 1)
+    except (aiohttp.ClientError, TimeoutError) as err:
+        raise CannotConnectError("the answer was cut off") from err
+    if len(raw) > MAX_JSON_BYTES:
+        raise BadResponseError("the JSON answer is larger than the API's answers are")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise BadResponseError("the answer is not the JSON the API documents") from err
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> AsyncGenerator[bytes]:

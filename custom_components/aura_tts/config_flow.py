@@ -35,16 +35,18 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
-from .api import (
-    DEFAULT_BASE_URL,
-    AuraClient,
+from .api import DEFAULT_BASE_URL, AccountCheck, AuraClient
+from .audio_url import is_local_host
+from .const import CONF_BASE_URL, CONF_VOICE, DOMAIN, SECTION_ADVANCED
+from .errors import (
     AuraError,
     AuthenticationError,
     CannotConnectError,
-    InsufficientCreditError,
+    KeyDisabledError,
+    MissingScopeError,
     ServerError,
+    SpendingLimitError,
 )
-from .const import CONF_BASE_URL, CONF_VOICE, DOMAIN, SECTION_ADVANCED
 from .voices import DEFAULT_VOICE_ID, VOICES, parse_voice_id
 
 _LOGGER = logging.getLogger(__name__)
@@ -71,10 +73,11 @@ def _voice_schema(default: str) -> vol.Schema:
     )
 
 
-def _key_schema(base_url: str) -> vol.Schema:
+def _key_schema(base_url: str, *, key_required: bool = True) -> vol.Schema:
+    key = vol.Required(CONF_API_KEY) if key_required else vol.Optional(CONF_API_KEY)
     return vol.Schema(
         {
-            vol.Required(CONF_API_KEY): _KEY_SELECTOR,
+            key: _KEY_SELECTOR,
             vol.Required(SECTION_ADVANCED): section(
                 vol.Schema({vol.Required(CONF_BASE_URL, default=base_url): _URL_SELECTOR}),
                 {"collapsed": True},
@@ -94,6 +97,31 @@ def _normalized_url(url: str) -> str | None:
     return str(parsed).rstrip("/")
 
 
+# What the key form says for each error of the key check (first match wins).
+_FLOW_ERRORS: tuple[tuple[type[AuraError] | tuple[type[AuraError], ...], str], ...] = (
+    (AuthenticationError, "invalid_auth"),
+    (KeyDisabledError, "key_disabled"),
+    (MissingScopeError, "key_without_speech"),
+    (SpendingLimitError, "spending_limit"),
+    ((CannotConnectError, ServerError), "cannot_connect"),
+)
+
+
+def _title(check: AccountCheck, base_url: str) -> str:
+    """A title that tells two accounts apart: the key's name, else its public prefix."""
+    if check.key is not None:
+        return f"Aura TTS ({check.key.name or check.key.prefix})"
+    if base_url != DEFAULT_BASE_URL:
+        return f"Aura TTS ({URL(base_url).host})"
+    return "Aura TTS"
+
+
+def _insecure(base_url: str) -> bool:
+    """Plain http to a host outside the local network: the key would cross it in clear."""
+    url = URL(base_url)
+    return url.scheme == "http" and not is_local_host(url.host or "")
+
+
 class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add, re-authenticate and reconfigure an AI/ML API account."""
 
@@ -102,6 +130,8 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
     def __init__(self) -> None:
         """Start with nothing checked."""
         self._data: dict[str, str] = {}
+        self._title = "Aura TTS"
+        self._warned_url: str | None = None  # a plain-http server the user was warned about
 
     @staticmethod
     @callback
@@ -110,40 +140,50 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
         return AuraOptionsFlow()
 
     async def _check(self, api_key: str, base_url: str) -> dict[str, str]:
-        """Check the key against the server; return form errors (empty when fine)."""
+        """Check the key against the server; return form errors (empty when fine).
+
+        A key with a zero balance is a good key: the entry is made, and a repair issue says
+        to top up (set-up raises it).
+        """
         client = AuraClient(async_get_clientsession(self.hass), api_key, base_url)
         try:
-            await client.async_validate_key()
-        except AuthenticationError:
-            return {"base": "invalid_auth"}
-        except InsufficientCreditError:
-            return {"base": "no_credit"}
-        except (CannotConnectError, ServerError):
-            return {"base": "cannot_connect"}
+            check = await client.async_validate_key(synthesize_if_unknown=True)
         except AuraError as err:
-            _LOGGER.debug("Unexpected answer while checking the key: %s", err)
-            return {"base": "unexpected_answer"}
+            key = next((key for kind, key in _FLOW_ERRORS if isinstance(err, kind)), None)
+            if key is None:
+                _LOGGER.debug("Unexpected answer while checking the key: %s", err)
+            return {"base": key or "unexpected_answer"}
+        self._title = _title(check, base_url)
         return {}
 
-    async def _check_input(self, user_input: dict[str, Any]) -> tuple[dict[str, str], str, str]:
-        api_key = user_input[CONF_API_KEY].strip()
-        base_url = _normalized_url(user_input[SECTION_ADVANCED][CONF_BASE_URL])
+    def _server_errors(self, base_url: str | None) -> dict[str, str]:
+        """Form errors of the server URL, before the key is sent anywhere."""
         if base_url is None:
-            return {"base": "invalid_url"}, api_key, ""
-        return await self._check(api_key, base_url), api_key, base_url
+            return {"base": "invalid_url"}
+        if _insecure(base_url) and self._warned_url != base_url:
+            self._warned_url = base_url  # the same URL submitted again is the user's choice
+            return {"base": "insecure_url"}
+        return {}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the API key (and, under Advanced, the server)."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors, api_key, base_url = await self._check_input(user_input)
+            api_key = user_input[CONF_API_KEY].strip()
+            # A key already set up is refused before it is sent anywhere.
+            await self.async_set_unique_id(key_fingerprint(api_key))
+            self._abort_if_unique_id_configured()
+            base_url = _normalized_url(user_input[SECTION_ADVANCED][CONF_BASE_URL])
+            errors = self._server_errors(base_url)
             if not errors:
-                await self.async_set_unique_id(key_fingerprint(api_key))
-                self._abort_if_unique_id_configured()
+                assert base_url is not None
+                errors = await self._check(api_key, base_url)
+            if not errors:
+                assert base_url is not None
                 self._data = {CONF_API_KEY: api_key, CONF_BASE_URL: base_url}
                 return await self.async_step_voice()
         suggested = self.add_suggested_values_to_schema(
-            _key_schema(DEFAULT_BASE_URL), user_input or {}
+            _key_schema(DEFAULT_BASE_URL), _without_key(user_input)
         )
         return self.async_show_form(step_id="user", data_schema=suggested, errors=errors)
 
@@ -156,7 +196,7 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors[CONF_VOICE] = "invalid_voice"
             else:
                 return self.async_create_entry(
-                    title="Aura TTS", data=self._data, options={CONF_VOICE: voice_id}
+                    title=self._title, data=self._data, options={CONF_VOICE: voice_id}
                 )
         return self.async_show_form(
             step_id="voice", data_schema=_voice_schema(DEFAULT_VOICE_ID), errors=errors
@@ -186,16 +226,23 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the key or the server."""
+        """Change the key or the server; an empty key field keeps the saved key."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors, api_key, base_url = await self._check_input(user_input)
+            api_key = (user_input.get(CONF_API_KEY) or "").strip() or entry.data[CONF_API_KEY]
+            base_url = _normalized_url(user_input[SECTION_ADVANCED][CONF_BASE_URL])
+            errors = self._server_errors(base_url)
             if not errors:
+                assert base_url is not None
+                errors = await self._check(api_key, base_url)
+            if not errors:
+                assert base_url is not None
                 return self._update_key(entry, api_key, base_url)
+        schema = _key_schema(entry.data[CONF_BASE_URL], key_required=False)
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_key_schema(entry.data[CONF_BASE_URL]),
+            data_schema=self.add_suggested_values_to_schema(schema, _without_key(user_input)),
             errors=errors,
         )
 
@@ -210,6 +257,11 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
             unique_id=unique_id,
             data_updates={CONF_API_KEY: api_key, CONF_BASE_URL: base_url},
         )
+
+
+def _without_key(user_input: dict[str, Any] | None) -> dict[str, Any]:
+    """What the user typed, to show again after an error; never the key itself."""
+    return {k: v for k, v in (user_input or {}).items() if k != CONF_API_KEY}
 
 
 class AuraOptionsFlow(OptionsFlow):

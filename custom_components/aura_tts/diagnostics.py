@@ -1,16 +1,31 @@
-"""Diagnostics for Aura TTS, with the API key redacted."""
+"""Diagnostics for Aura TTS, with the API key and any credentials in the server URL redacted."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
+from yarl import URL
 
 from . import AuraConfigEntry
+from .const import CONF_BASE_URL
 
 TO_REDACT = {CONF_API_KEY, "unique_id"}
+
+
+def redact_url(url: str) -> str:
+    """``url`` without user, password or query (a gateway may carry a token in either)."""
+    try:
+        parsed = URL(url)
+    except ValueError:
+        return REDACTED
+    if parsed.user is not None or parsed.password is not None:
+        parsed = parsed.with_user(REDACTED if parsed.user else None).with_password(None)
+    if parsed.query_string:
+        parsed = parsed.with_query(dict.fromkeys(parsed.query, REDACTED))
+    return str(parsed)
 
 
 async def async_get_config_entry_diagnostics(
@@ -18,10 +33,12 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """What support needs to see, nothing secret."""
     client = entry.runtime_data.client
+    redacted = async_redact_data(entry.as_dict(), TO_REDACT)
+    redacted["data"][CONF_BASE_URL] = redact_url(entry.data[CONF_BASE_URL])
     return {
-        "entry": async_redact_data(entry.as_dict(), TO_REDACT),
+        "entry": redacted,
         "client": {
-            "base_url": client.base_url,
+            "base_url": redact_url(client.base_url),
             "request_style": client.request_style.value,
             "retries": client.retries,
         },

@@ -13,14 +13,25 @@ from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable
 import contextlib
 from dataclasses import dataclass, field
+import re
+from typing import Final
 
 from sentence_stream import SentenceBoundaryDetector
 
-from .api import MAX_CONCURRENT_REQUESTS, MAX_TEXT_LENGTH, AuraClient, AuraError, BadResponseError
+from .api import MAX_CONCURRENT_REQUESTS, MAX_TEXT_LENGTH, AuraClient
 from .audio import AudioFormat, WavInfo, parse_wav_header, wav_header
-from .text import clean_text, split_text
+from .errors import AuraError, BadResponseError, MessageTooLongError
+from .text import best_cut, clean_text, split_text
 
 LOOKAHEAD = 4  # pieces synthesized ahead of the one playing
+# Far beyond any announcement (about 20 minutes of speech, 10 requests): a longer message is
+# a mistake (a log file, a web page) that would otherwise become many paid requests.
+MAX_MESSAGE_LENGTH: Final = 20_000
+# Text that runs this long without a sentence end (an LLM writing without punctuation) is
+# cut at its last clause or word: audio starts, and the detector never rescans a long buffer.
+RUN_LIMIT: Final = 400
+# Characters that can end a sentence for sentence_stream; text without them cannot.
+_MAY_END_SENTENCE = re.compile(r"[.!?\u2026\u061f\u0964\u0965\u3002\uff01\uff1f\n]")
 _STREAMED_SIZE = 0x7FFF0000  # WAV sizes at or above this are placeholders of a stream
 _END = object()
 
@@ -34,16 +45,44 @@ class _TextPieces:
     """Sentences as they complete, handed out as request-sized pieces."""
 
     limit: int
+    max_length: int = MAX_MESSAGE_LENGTH
     sentences: deque[str] = field(default_factory=deque)
     finished: bool = False
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def read(self, text: AsyncIterable[str]) -> None:
+        """Cut the text into sentences as it arrives.
+
+        sentence_stream rescans everything it holds on every chunk. Chunks that cannot end
+        a sentence are held back from it (unless what it holds may end one once more text
+        comes), and a run past RUN_LIMIT is cut here, so the work stays linear.
+        """
         detector = SentenceBoundaryDetector()
+        held = ""  # text not given to the detector yet
+        maybe_ending = False  # the detector holds a sentence end it cannot confirm yet
+        total = 0
         try:
             async for chunk in text:
-                for sentence in detector.add_chunk(chunk):
-                    self._add(sentence)
+                total += len(chunk)
+                if total > self.max_length:
+                    raise MessageTooLongError(
+                        f"the message is over {self.max_length} characters", self.max_length
+                    )
+                held += chunk
+                if maybe_ending or _MAY_END_SENTENCE.search(chunk):
+                    for sentence in detector.add_chunk(held):
+                        self._add(sentence)
+                    held = ""
+                    maybe_ending = bool(_MAY_END_SENTENCE.search(detector.remaining_text))
+                while _held_length(detector) + len(held) > RUN_LIMIT:
+                    run = detector.current_sentence + detector.remaining_text + held
+                    cut = best_cut(run, RUN_LIMIT)
+                    self._add(run[:cut])
+                    detector = SentenceBoundaryDetector()
+                    held = run[cut:]
+                    maybe_ending = bool(_MAY_END_SENTENCE.search(held))
+            for sentence in detector.add_chunk(held):
+                self._add(sentence)
             self._add(detector.finish())
         finally:
             self.finished = True
@@ -67,6 +106,11 @@ class _TextPieces:
         while self.sentences and len(piece) + 1 + len(self.sentences[0]) <= self.limit:
             piece = f"{piece} {self.sentences.popleft()}"
         return piece
+
+
+def _held_length(detector: SentenceBoundaryDetector) -> int:
+    """Characters the detector holds, not yet part of a sentence it gave out."""
+    return len(detector.current_sentence) + len(detector.remaining_text)
 
 
 class SpeechStream:

@@ -63,7 +63,7 @@ def split_text(text: str, limit: int) -> list[str]:
 def _fit(sentence: str, limit: int) -> Iterator[str]:
     """Yield parts of one sentence, each at most ``limit`` characters."""
     while len(sentence) > limit:
-        cut = _best_cut(sentence, limit)
+        cut = best_cut(sentence, limit)
         head, sentence = sentence[:cut].rstrip(), sentence[cut:].lstrip()
         if head:
             yield head
@@ -71,7 +71,7 @@ def _fit(sentence: str, limit: int) -> Iterator[str]:
         yield sentence
 
 
-def _best_cut(text: str, limit: int) -> int:
+def best_cut(text: str, limit: int) -> int:
     """Index at which to cut ``text`` so the head fits in ``limit`` characters."""
     window = text[: limit + 1]
     # Prefer the last clause end, then the last space, in the second half of the window

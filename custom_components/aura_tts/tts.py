@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 import contextlib
+import logging
 from typing import Any
 
 from homeassistant.components.tts import (
@@ -18,37 +19,32 @@ from homeassistant.components.tts import (
 )
 from homeassistant.components.tts.entity import TTSAudioRequest, TTSAudioResponse
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import AuraConfigEntry
-from .api import (
-    MAX_CONCURRENT_REQUESTS,
-    AuraError,
-    AuthenticationError,
-    BadRequestError,
-    CannotConnectError,
-    InsufficientCreditError,
-    RateLimitError,
-    ServerError,
-    TextTooLongError,
-    VoiceRejectedError,
-)
+from .api import MAX_CONCURRENT_REQUESTS
 from .audio import OutputPlan, UnsupportedOutputError, plan_output
 from .const import ATTR_VOICE, CONF_VOICE, DOMAIN
-from .convert import convert_wav
-from .issues import async_clear_no_credit, async_report_no_credit
-from .speech import NothingToSayError, SpeechStream
+from .convert import convert_audio
+from .errors import AuraError
+from .issues import async_clear_no_credit
+from .speech import SpeechStream
+from .user_errors import react, user_error
 from .voices import (
-    AURA_2_VOICES,
-    DEFAULT_LANGUAGE,
     DEFAULT_VOICE_ID,
-    Generation,
+    default_language_of,
     parse_voice_id,
+    stand_in_voice,
     supported_languages,
     voices_for_language,
 )
+
+_LOGGER = logging.getLogger(__name__)
+# The configured voice travels in the options under its own name: Home Assistant merges
+# default options into the call's, and only a voice the call named must speak its language.
+_DEFAULT_VOICE = "default_voice"
 
 PARALLEL_UPDATES = 0
 
@@ -74,7 +70,6 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
     _attr_has_entity_name = True
     _attr_translation_key = "speech"
     _attr_supported_languages = supported_languages()
-    _attr_default_language = DEFAULT_LANGUAGE
     # Listing the preferred_* options tells Home Assistant that Aura produces the format
     # itself, so it runs no ffmpeg (see plan_output for the few cases Aura cannot make).
     _attr_supported_options = [  # noqa: RUF012 - Home Assistant declares it an instance attribute
@@ -89,19 +84,31 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         """Speak for ``entry``."""
         self._entry = entry
         self._attr_unique_id = entry.entry_id
+        # Named "<entry title> Speech": Home Assistant's TTS manager (2026.3 to 2026.11)
+        # refuses an engine whose name is None, so the entity cannot take the device's name.
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
-            name="AI/ML API",
+            name=entry.title,
             manufacturer="AI/ML API",
             model="Deepgram Aura",
             entry_type=DeviceEntryType.SERVICE,
         )
         self._limiter = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
+        self._stand_ins_logged: set[tuple[str, str]] = set()
+
+    @property
+    def _configured_voice(self) -> str:
+        return str(self._entry.options.get(CONF_VOICE, DEFAULT_VOICE_ID))
+
+    @property
+    def default_language(self) -> str:
+        """The configured voice's language: what Home Assistant fills in when none is given."""
+        return default_language_of(self._configured_voice, self._attr_supported_languages)
 
     @property
     def default_options(self) -> dict[str, Any]:
         """The configured voice; part of the cache key, so a new voice is never stale."""
-        return {ATTR_VOICE: self._entry.options.get(CONF_VOICE, DEFAULT_VOICE_ID)}
+        return {_DEFAULT_VOICE: self._configured_voice}
 
     @callback
     def async_get_supported_voices(self, language: str) -> list[TtsVoice]:
@@ -109,7 +116,13 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         return [TtsVoice(v.voice_id, v.label) for v in voices_for_language(language)]
 
     def _voice_for(self, options: dict[str, Any], language: str) -> str:
-        voice_id = str(options.get(ATTR_VOICE) or self.default_options[ATTR_VOICE])
+        """The voice to speak ``language`` with.
+
+        A voice the call names must speak the language. The configured voice is a default:
+        for another language a voice of that language stands in (same gender if possible).
+        """
+        named = options.get(ATTR_VOICE)
+        voice_id = str(named or options.get(_DEFAULT_VOICE) or self._configured_voice)
         voice = parse_voice_id(voice_id)
         if voice is None:
             raise ServiceValidationError(
@@ -117,13 +130,21 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
                 translation_key="unknown_voice",
                 translation_placeholders={"voice": voice_id},
             )
-        if voice.base_language != language.split("-", 1)[0]:
+        if voice.base_language == language.split("-", 1)[0]:
+            return voice_id
+        stand_in = None if named else stand_in_voice(voice, language)
+        if stand_in is None:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="voice_language_mismatch",
                 translation_placeholders={"voice": voice_id, "language": language},
             )
-        return voice_id
+        if (voice_id, language) not in self._stand_ins_logged:
+            self._stand_ins_logged.add((voice_id, language))
+            _LOGGER.debug(
+                "%s does not speak %s; %s speaks it instead", voice_id, language, stand_in.voice_id
+            )
+        return stand_in.voice_id
 
     @staticmethod
     def _plan_for(options: dict[str, Any]) -> tuple[OutputPlan, dict[str, int | None]]:
@@ -153,7 +174,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
             speech.audio(request.message_gen), voice_id
         )
         if plan.convert:
-            audio = convert_wav(self.hass, audio, plan.extension, **wanted)
+            audio = convert_audio(self.hass, audio, plan.extension, **wanted)
         return TTSAudioResponse(plan.extension, audio)
 
     async def async_get_tts_audio(
@@ -183,46 +204,11 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
                         self._service_answered()
                     yield chunk
             except AuraError as err:
-                error = self._user_error(err, voice_id)
+                react(self.hass, self._entry, err)
+                error = user_error(err, voice_id)
                 self._entry.runtime_data.health.record_failure(str(error.translation_key), err)
                 raise error from err
 
     def _service_answered(self) -> None:
         self._entry.runtime_data.health.record_success()
         async_clear_no_credit(self.hass, self._entry.entry_id)
-
-    def _user_error(self, err: AuraError, voice_id: str) -> HomeAssistantError:
-        key: str
-        placeholders = {"error": str(err), "voice": voice_id}
-        match err:
-            case AuthenticationError():
-                self._entry.async_start_reauth(self.hass)
-                key = "invalid_auth"
-            case InsufficientCreditError():
-                async_report_no_credit(self.hass, self._entry.entry_id, self._entry.title)
-                key = "no_credit"
-            case RateLimitError():
-                key = "rate_limited"
-            case TextTooLongError():
-                key = "text_too_long"
-            case NothingToSayError():
-                key = "nothing_to_say"
-            case VoiceRejectedError():
-                voice = parse_voice_id(voice_id)
-                retired = voice is not None and voice.generation is Generation.AURA
-                key = "voice_retired" if retired else "voice_rejected"
-                same = [v for v in AURA_2_VOICES if voice and v.name == voice.name]
-                placeholders["suggestion"] = same[0].voice_id if same else DEFAULT_VOICE_ID
-            case BadRequestError():
-                key = "bad_request"
-            case ServerError():
-                key = "server_error"
-            case CannotConnectError():
-                key = "cannot_connect"
-            case _:
-                key = "unexpected_answer"
-        # Nothing to say is the caller's doing, not the service's.
-        error = ServiceValidationError if key == "nothing_to_say" else HomeAssistantError
-        return error(
-            translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-        )

@@ -142,6 +142,29 @@ DEFAULT_VOICE_ID = "#g1_aura-2-thalia-en"
 DEFAULT_LANGUAGE = "en"
 
 
+def default_language_of(voice_id: str, supported: list[str]) -> str:
+    """The language tag a voice speaks, as precisely as ``supported`` has it."""
+    voice = parse_voice_id(voice_id)
+    if voice is None:
+        return DEFAULT_LANGUAGE
+    for tag in (voice.language, voice.base_language):
+        if tag in supported:
+            return tag
+    return DEFAULT_LANGUAGE
+
+
+def stand_in_voice(default: Voice, language: str) -> Voice | None:
+    """The voice that speaks ``language`` in place of ``default``, which does not.
+
+    Of that language's voices (the language's region first, newest generation first), the
+    first of the default's gender, else the first. None when no voice speaks it.
+    """
+    candidates = voices_for_language(language)
+    same_gender = [voice for voice in candidates if voice.gender == default.gender]
+    choices = same_gender or candidates
+    return choices[0] if choices else None
+
+
 def supported_languages() -> list[str]:
     """Every language tag the catalog covers: each base language and each region."""
     tags = {voice.language for voice in VOICES.values()}

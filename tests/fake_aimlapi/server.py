@@ -98,7 +98,9 @@ class Fault:
     answer whose audio ends early), "html" (an HTML page with ``status``), "stall" (no bytes
     for ``seconds`` after ``after_bytes``), "content_type" (audio labelled
     ``content_type``), "url_404" (a JSON answer whose audio URL is missing), "json_no_audio"
-    (JSON without an audio URL), "huge" (``size`` bytes of audio, more than any answer needs).
+    (JSON without an audio URL), "huge" (``size`` bytes of audio, more than any answer needs),
+    "audio_url" (a JSON answer whose audio URL is ``body``), "huge_json" (a JSON answer
+    padded to ``size`` bytes).
     """
 
     kind: str
@@ -140,6 +142,10 @@ class FakeAimlApi:
     response_shape: str = "audio"  # "audio" or "json"
     retired: set[str] = field(default_factory=set)  # voice names the service refuses
     billing: bool = True  # False: no /v2/billing (a gateway without it)
+    key_endpoint: bool = True  # False: no /v1/key
+    # What GET /v1/key says of each key, over the defaults (disabled, scopes, limit, ...).
+    key_states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    limits_reached: set[str] = field(default_factory=set)  # keys past a daily/weekly limit
     faults: list[Fault] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
     max_in_flight: int = 0  # the most synthesis requests answered at once so far
@@ -181,6 +187,7 @@ class FakeAimlApi:
         app.router.add_get("/v2/billing", self._billing)
         app.router.add_get("/v1/key", self._key)
         app.router.add_get("/files/{name}", self._file)
+        app.router.add_get("/redirect", self._redirect)
         return app
 
     @web.middleware
@@ -248,25 +255,47 @@ class FakeAimlApi:
         return web.json_response({"current_balance": self.keys[key], "currency": "USD"})
 
     async def _key(self, request: web.Request) -> web.StreamResponse:
+        if fault := self._take_fault(request.path):
+            return await self._fault_answer(request, fault)
+        if not self.key_endpoint:
+            return self._error(request, 404, f"Cannot GET {request.path}")
         key, denied = await self._authorize(request)
         if denied:
             return denied
         assert key is not None
         stamp = "2026-02-18T06:57:29.232Z"
-        return web.json_response(
-            {
-                "data": {
-                    "name": "fake key",
-                    "disabled": False,
-                    "prefix": key[:8],
-                    "scopes": ["model:speech"],
-                    "limit": None,
-                    "created_at": stamp,
-                    "updated_at": stamp,
-                    "monthly_usage": 0,
-                }
-            }
-        )
+        data = {
+            "name": "fake key",
+            "disabled": False,
+            "prefix": key[:8],
+            "scopes": ["model:speech"],
+            "limit": None,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "monthly_usage": 0,
+        }
+        return web.json_response({"data": {**data, **self.key_states.get(key, {})}})
+
+    async def _redirect(self, request: web.Request) -> web.StreamResponse:
+        """A redirect to ``?to=`` (how a storage service may hand out its audio)."""
+        raise web.HTTPFound(request.query["to"])
+
+    def _forbidden_reason(self, key: str) -> str | None:
+        """Why a synthesis with ``key`` is refused with 403, as the service words it."""
+        state = self.key_states.get(key, {})
+        if state.get("disabled"):
+            return "API key is disabled"
+        scopes = state.get("scopes", ["model:speech"])
+        if scopes is not None and "model:speech" not in scopes:
+            return "API key has no access to this model"
+        limit = state.get("limit")
+        if limit and (
+            state.get("monthly_usage", 0) >= limit["threshold"] or key in self.limits_reached
+        ):
+            return "API key spending limit reached"
+        if self.keys[key] <= 0:
+            return "Insufficient balance: top up your account"
+        return None
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         stored = self._files.get(request.match_info["name"])
@@ -280,8 +309,8 @@ class FakeAimlApi:
         if denied:
             return denied
         assert key is not None
-        if self.keys[key] <= 0:
-            return self._error(request, 403, "Insufficient balance: top up your account")
+        if reason := self._forbidden_reason(key):
+            return self._error(request, 403, reason)
         body = request["record"].body
         if not isinstance(body, dict):
             return self._error(request, 400, "Request body must be a JSON object")
@@ -292,12 +321,13 @@ class FakeAimlApi:
             return self._error(
                 request, 413, f"Text is longer than the {MAX_CHARACTERS} characters allowed"
             )
+        # Counted before the limit is applied: a client that overshoots shows in the count.
+        self.max_in_flight = max(self.max_in_flight, self.in_flight + 1)
         if self._in_flight.get(key, 0) >= self.max_concurrent:
             response = self._error(request, 429, "Too many concurrent requests")
             response.headers["Retry-After"] = "1"
             return response
         self._in_flight[key] = self._in_flight.get(key, 0) + 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             fault = self._take_fault(request.path)
             if fault and fault.kind in {"status", "html"}:
@@ -371,7 +401,7 @@ class FakeAimlApi:
             content_type = fault.content_type
         if fault and fault.kind == "huge":
             audio = audio + bytes(fault.size)
-        if (fault and fault.kind in {"url_404", "json_no_audio"}) or (
+        if (fault and fault.kind in {"url_404", "json_no_audio", "audio_url", "huge_json"}) or (
             self.response_shape == "json" or body.get("stream") is False
         ):
             return await self._json_answer(request, body, audio, content_type, fault)
@@ -428,6 +458,10 @@ class FakeAimlApi:
         }
         if fault and fault.kind == "json_no_audio":
             del answer["audio"]
+        if fault and fault.kind == "audio_url":
+            answer["audio"] = fault.body
+        if fault and fault.kind == "huge_json":
+            answer["padding"] = "x" * fault.size
         request["record"].first_byte = time.monotonic()
         return web.json_response(answer)
 
