@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 import json
+import logging
 from unittest.mock import patch
 
 from homeassistant.components import tts
@@ -21,9 +22,11 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.aura_tts.const import CONF_VOICE
+from custom_components.aura_tts.voices import VOICES
+from tests.audio_checks import decoded_seconds, probe
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds, voice_period
-from tests.helpers import ENTITY_ID, collect, tts_audio, wav_facts
+from tests.helpers import ENTITY_ID, collect, tts_audio, voice_of, wav_facts
 
 pytestmark = pytest.mark.usefixtures("setup_entry")
 
@@ -171,8 +174,8 @@ async def test_voice_change_in_options_is_not_served_from_cache(
     _, changed = await tts_audio(hass, hass_client, "Same words.", WAV)
     requests = fake_api.tts_requests()
     assert [r.body["model"] for r in requests] == ["#g1_aura-2-thalia-en", "#g1_aura-2-zeus-en"]
-    if voice_period("thalia") != voice_period("zeus"):
-        assert changed != first
+    assert voice_period("thalia") != voice_period("zeus")  # the fake's voices sound apart
+    assert changed != first
 
 
 async def test_unknown_voice_is_a_validation_error(
@@ -198,19 +201,21 @@ async def test_voice_in_another_language_is_refused(
         await collect(stream)
 
 
-async def test_unsupported_language_is_refused(hass: HomeAssistant) -> None:
-    """A language no voice speaks is refused by HA's option check."""
-    with pytest.raises(HomeAssistantError, match="not supported"):
-        tts.async_create_stream(hass, ENTITY_ID, language="fr")
-
-
-async def test_typed_in_voice_id_is_used(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, fake_api: FakeAimlApi
+async def test_typed_in_voice_id_is_sent_as_it_is(
+    hass: HomeAssistant, fake_api: FakeAimlApi
 ) -> None:
-    """A well-formed voice ID the catalog lacks is sent as is (new voices work at once)."""
-    fake_api.add_fault("status", status=200, count=0)  # no fault: keeps the log clean
-    await tts_audio(hass, hass_client, "New voice.", {**WAV, "voice": "#g1_aura-2-callista-en"})
-    assert fake_api.tts_requests()[0].body["model"] == "#g1_aura-2-callista-en"
+    """A well-formed voice ID the catalog lacks is sent as is (new voices work at once).
+
+    The fake knows only the published voices, so it refuses this one: what shows here is
+    that the ID reached the service unchanged, and the refusal names it.
+    """
+    typed = "#g1_aura-2-newname-en"
+    assert typed not in VOICES
+    stream = tts.async_create_stream(hass, ENTITY_ID, options={**WAV, "voice": typed})
+    stream.async_set_message("New voice.")
+    with pytest.raises(HomeAssistantError, match="refused the voice #g1_aura-2-newname-en"):
+        await collect(stream)
+    assert fake_api.tts_requests()[0].body["model"] == typed
 
 
 async def test_voices_by_language_over_websocket(
@@ -335,3 +340,54 @@ async def test_audio_reaches_home_assistant_while_the_service_is_still_sending(
     assert wav_facts(first + rest)[3] == pytest.approx(
         speech_seconds(request.body["text"]), abs=0.01
     )
+
+
+@pytest.mark.parametrize(
+    ("configured", "language", "options", "spoken_by"),
+    [
+        # The configured voice's language is the default: no language named, no error.
+        ("#g1_aura-2-estrella-es", None, WAV, "#g1_aura-2-estrella-es"),
+        ("#g1_aura-2-nestor-es", None, {}, "#g1_aura-2-nestor-es"),
+        # A Spanish Assist pipeline with no voice picked, over an English default voice:
+        # a Spanish voice of the same gender stands in (the region's own voice first).
+        ("#g1_aura-2-thalia-en", "es", WAV, "#g1_aura-2-celeste-es"),
+        ("#g1_aura-2-thalia-en", "es-MX", {}, "#g1_aura-2-estrella-es"),
+        ("#g1_aura-2-nestor-es", "en-GB", WAV, "#g1_aura-2-draco-en"),
+        ("#g1_aura-2-estrella-es", "en", {}, "#g1_aura-2-amalthea-en"),
+    ],
+)
+async def test_the_default_voice_follows_the_language(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    fake_api: FakeAimlApi,
+    caplog: pytest.LogCaptureFixture,
+    configured: str,
+    language: str | None,
+    options: dict[str, str],
+    spoken_by: str,
+) -> None:
+    """Only a voice the call names must speak the call's language."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.aura_tts")
+    hass.config_entries.async_update_entry(setup_entry, options={CONF_VOICE: configured})
+    for message in ("Uno.", "Dos."):
+        stream = tts.async_create_stream(hass, ENTITY_ID, language=language, options=options)
+        stream.async_set_message(message)
+        audio = await collect(stream)
+        assert probe(audio)["codec_name"] == ("pcm_s16le" if options else "mp3")
+        assert decoded_seconds(audio) == pytest.approx(speech_seconds(message), abs=0.1)
+    answered = [r for r in fake_api.tts_requests() if r.status == 200]  # (Draco: 2nd style)
+    assert [voice_of(r.body) for r in answered] == [spoken_by, spoken_by]
+    stand_ins = [r for r in caplog.records if "speaks it instead" in r.getMessage()]
+    assert len(stand_ins) == (0 if spoken_by == configured else 1)  # said once, not per call
+    assert all(r.levelno == logging.DEBUG for r in stand_ins)
+
+
+async def test_the_default_language_is_the_configured_voices(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
+    assert entity.default_language == "en-US"
+    hass.config_entries.async_update_entry(
+        setup_entry, options={CONF_VOICE: "#g1_aura-2-estrella-es"}
+    )
+    assert entity.default_language == "es-MX"

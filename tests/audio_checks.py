@@ -1,0 +1,52 @@
+"""Audio checked by the real decoders (ffmpeg, ffprobe, the reference flac), for every suite.
+
+No Home Assistant imports: the end-to-end tests (e2e/) use these too.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+
+def decoded_seconds(audio: bytes, input_format: str | None = None) -> float:
+    """Duration of any audio file, as ffmpeg decodes it (to 16-bit mono PCM at 24 kHz).
+
+    Raises CalledProcessError when ffmpeg reports any error while decoding.
+    """
+    command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-xerror"]
+    if input_format:
+        command += ["-f", input_format]
+    command += ["-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", "24000", "pipe:1"]
+    result = subprocess.run(command, input=audio, capture_output=True, check=True)
+    if result.stderr.strip():
+        raise subprocess.CalledProcessError(1, command, result.stdout, result.stderr)
+    return len(result.stdout) / 48000
+
+
+def probe(audio: bytes) -> dict[str, str]:
+    """Container and first stream as ffprobe reads them: format_name, codec_name,
+    sample_rate, channels, sample_fmt."""
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "format=format_name:stream=codec_name,sample_rate,channels,sample_fmt",
+            "-of",
+            "default=noprint_wrappers=1",
+            "pipe:0",
+        ],
+        input=audio,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    return dict(line.split("=", 1) for line in out.split())
+
+
+def flac_test(audio: bytes) -> None:
+    """The reference decoder's strict check (Debian's flac); raises when it finds an error."""
+    flac = shutil.which("flac")
+    assert flac, "the reference flac decoder is missing (Debian package flac)"
+    subprocess.run([flac, "--test", "--silent", "-"], input=audio, capture_output=True, check=True)
