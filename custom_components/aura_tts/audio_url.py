@@ -44,12 +44,14 @@ def address_kind(address: str) -> AddressKind:
     )
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    if ip.is_multicast or ip.is_unspecified or ip.is_reserved:
+    if ip.is_multicast or ip.is_unspecified:
         return AddressKind.NEVER
-    if ip.is_loopback:
+    if ip.is_loopback:  # before "reserved": ::1 lies in the reserved ::/8
         return AddressKind.LOOPBACK
     if ip.is_link_local:
         return AddressKind.LINK_LOCAL
+    if ip.is_reserved:
+        return AddressKind.NEVER
     if ip.is_private or ip in ipaddress.ip_network("100.64.0.0/10"):
         # is_private also covers documentation ranges; treat them as local, never public.
         return AddressKind.PRIVATE
