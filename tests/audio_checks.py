@@ -12,14 +12,24 @@ import subprocess
 def decoded_seconds(audio: bytes, input_format: str | None = None) -> float:
     """Duration of any audio file, as ffmpeg decodes it (to 16-bit mono PCM at 24 kHz).
 
-    Raises CalledProcessError when ffmpeg reports any error while decoding.
+    Raises CalledProcessError when ffmpeg reports any error while decoding. One exception: a
+    streamed WAV (its header says "unknown length", 0xFFFFFFFF, as Home Assistant's own
+    streamed WAVs do) ends before the size it declares, which ffmpeg reports as a corrupt
+    last packet; that one report is expected, anything else is an error.
     """
-    command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-xerror"]
+    streamed_wav = audio[:4] == b"RIFF" and audio[4:8] == b"\xff\xff\xff\xff"
+    command = ["ffmpeg", "-hide_banner", "-loglevel", "error"]
+    command += [] if streamed_wav else ["-xerror"]
     if input_format:
         command += ["-f", input_format]
     command += ["-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", "24000", "pipe:1"]
     result = subprocess.run(command, input=audio, capture_output=True, check=True)
-    if result.stderr.strip():
+    problems = [
+        line
+        for line in result.stderr.decode(errors="replace").splitlines()
+        if not (streamed_wav and "corrupt input packet" in line)
+    ]
+    if problems:
         raise subprocess.CalledProcessError(1, command, result.stdout, result.stderr)
     return len(result.stdout) / 48000
 

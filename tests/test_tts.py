@@ -8,9 +8,11 @@ import json
 import logging
 from unittest.mock import patch
 
+from awesomeversion import AwesomeVersion
 from homeassistant.components import tts
 from homeassistant.components.media_source import async_resolve_media
 from homeassistant.components.tts.entity import TTSAudioRequest
+from homeassistant.const import __version__ as HA_VERSION
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
@@ -131,20 +133,48 @@ async def test_satellite_formats_come_from_aura_without_ffmpeg(
     assert request.body["sample_rate"] == str(rate)
 
 
+@pytest.mark.parametrize(
+    ("options", "language", "voice", "codec"),
+    [
+        (
+            {"preferred_format": "wav", "preferred_sample_rate": 44100},
+            "en",
+            "#g1_aura-2-thalia-en",
+            "pcm_s16le",
+        ),
+        (
+            {"preferred_format": "flac", "preferred_sample_rate": 44100},
+            "es",
+            "#g1_aura-2-nestor-es",
+            "flac",
+        ),
+        # Home Assistant before 2026.11 converts our Opus again, into its own Ogg Vorbis.
+        (
+            {"preferred_format": "ogg", "preferred_sample_rate": 16000},
+            "es",
+            None,
+            "opus" if AwesomeVersion(HA_VERSION) >= "2026.11" else "vorbis",
+        ),
+    ],
+)
 async def test_format_aura_cannot_make_is_converted(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, fake_api: FakeAimlApi
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    fake_api: FakeAimlApi,
+    options: dict[str, object],
+    language: str,
+    voice: str | None,
+    codec: str,
 ) -> None:
-    """44.1 kHz stereo is not an Aura format: WAV is fetched and ffmpeg converts it."""
-    options = {
-        "preferred_format": "wav",
-        "preferred_sample_rate": 44100,
-        "preferred_sample_channels": 2,
-    }
-    status, data = await tts_audio(hass, hass_client, "Good morning.", options)
+    """Stereo at 44.1 kHz (or Opus at 16 kHz) is not an Aura format: ffmpeg converts."""
+    options = {**options, "preferred_sample_channels": 2}
+    if voice:
+        options["voice"] = voice
+    status, data = await tts_audio(hass, hass_client, "Good morning.", options, language)
     assert status == 200
-    rate, channels, _, seconds = wav_facts(data)
-    assert (rate, channels) == (44100, 2)
-    assert seconds == pytest.approx(speech_seconds("Good morning."), abs=0.05)
+    facts = probe(data)
+    assert (facts["codec_name"], facts["channels"]) == (codec, "2")
+    assert decoded_seconds(data) == pytest.approx(speech_seconds("Good morning."), abs=0.15)
 
 
 async def test_per_call_voice_overrides_the_configured_one(
