@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 import json
 import logging
+from typing import Any
 from unittest.mock import patch
 
 from awesomeversion import AwesomeVersion
@@ -22,8 +23,10 @@ from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     WebSocketGenerator,
 )
+from sentence_stream import SentenceBoundaryDetector
 
 from custom_components.aura_tts.const import CONF_VOICE
+from custom_components.aura_tts.speech import RUN_LIMIT
 from custom_components.aura_tts.voices import VOICES
 from tests.audio_checks import decoded_seconds, probe
 from tests.fake_aimlapi import FakeAimlApi
@@ -421,3 +424,55 @@ async def test_the_default_language_is_the_configured_voices(
         setup_entry, options={CONF_VOICE: "#g1_aura-2-estrella-es"}
     )
     assert entity.default_language == "es-MX"
+
+
+@pytest.mark.parametrize(
+    ("voice", "language", "options"),
+    [("#g1_aura-2-thalia-en", "en", WAV), ("#g1_aura-2-celeste-es", "es", {})],
+)
+async def test_unpunctuated_streamed_text_is_cut_in_linear_work_and_speaks_early(
+    hass: HomeAssistant,
+    fake_api: FakeAimlApi,
+    voice: str,
+    language: str,
+    options: dict[str, str],
+) -> None:
+    """An LLM that never ends a sentence: audio starts before the text ends, the sentence
+    detector's work grows with the text (not its square), and no word is cut."""
+    words = [f"palabra{n}" for n in range(1500)]
+    text = " ".join(words)  # about 18,000 characters, no sentence end anywhere
+    scanned = 0
+    original = SentenceBoundaryDetector.add_chunk
+
+    def counting(detector: SentenceBoundaryDetector, chunk: str) -> Any:
+        nonlocal scanned
+        scanned += len(detector.remaining_text) + len(chunk)  # what its regexes rescan
+        return original(detector, chunk)
+
+    requests_before_the_end = 0
+
+    async def llm() -> AsyncGenerator[str]:
+        nonlocal requests_before_the_end
+        for start in range(0, len(text), 4):
+            yield text[start : start + 4]
+            await asyncio.sleep(0)
+        for _ in range(200):  # let the first piece reach the service, if one was cut
+            if fake_api.tts_requests():
+                break
+            await asyncio.sleep(0.01)
+        requests_before_the_end = len(fake_api.tts_requests())
+
+    with patch.object(SentenceBoundaryDetector, "add_chunk", counting):
+        stream = tts.async_create_stream(
+            hass, ENTITY_ID, language=language, options={**options, "voice": voice}
+        )
+        stream.async_set_message_stream(llm())
+        audio = await collect(stream)
+    assert requests_before_the_end >= 1
+    assert scanned <= 2 * len(text)
+    sent = [r.body["text"] for r in fake_api.tts_requests()]
+    assert " ".join(sent).split() == words  # whole words, in order, none lost
+    assert len(sent[0]) <= RUN_LIMIT  # the first piece did not wait for 2000 characters
+    assert all(len(piece) <= 2000 for piece in sent)
+    expected = sum(speech_seconds(piece) for piece in sent)
+    assert decoded_seconds(audio) == pytest.approx(expected, rel=0.02)
