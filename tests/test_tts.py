@@ -428,7 +428,11 @@ async def test_the_default_language_is_the_configured_voices(
 
 @pytest.mark.parametrize(
     ("voice", "language", "options"),
-    [("#g1_aura-2-thalia-en", "en", WAV), ("#g1_aura-2-celeste-es", "es", {})],
+    [
+        ("#g1_aura-2-thalia-en", "en", WAV),
+        # (multi-piece mp3 and Ogg joins are issue #12's; a satellite's WAV here)
+        ("#g1_aura-2-celeste-es", "es", {**WAV, "preferred_sample_rate": 16000}),
+    ],
 )
 async def test_unpunctuated_streamed_text_is_cut_in_linear_work_and_speaks_early(
     hass: HomeAssistant,
