@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import os
 from pathlib import Path
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,19 +24,14 @@ import aiohttp
 import pytest
 import requests
 
+from scripts.ha_config import write_config
+from scripts.net import free_port
 from tests.fake_aimlapi import FakeAimlApi, start
 
 REPO = Path(__file__).resolve().parent.parent
 OWNER = {"name": "Test Owner", "username": "owner", "password": "correct horse battery"}
 KEYS = {"rest": "e2e-rest-key-0123456789", "browser": "e2e-browser-key-9876543210"}
 STARTUP_SECONDS = 180
-
-
-def free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -122,20 +116,9 @@ async def _websocket(home_assistant: HomeAssistant, message: dict[str, Any]) -> 
 
 
 def _write_config(config_dir: Path, port: int) -> None:
-    (config_dir / "custom_components").mkdir(parents=True)
-    (config_dir / "custom_components" / "aura_tts").symlink_to(
-        REPO / "custom_components" / "aura_tts"
-    )
+    write_config(config_dir, port, extra_yaml="media_player:\n  - platform: e2e_speaker\n")
     (config_dir / "custom_components" / "e2e_speaker").symlink_to(
         Path(__file__).parent / "e2e_speaker"
-    )
-    (config_dir / "configuration.yaml").write_text(
-        "# Written by e2e/conftest.py\n"
-        f"homeassistant:\n  internal_url: http://127.0.0.1:{port}\n"
-        "frontend:\nconfig:\nmedia_source:\n"
-        f"http:\n  server_host: 127.0.0.1\n  server_port: {port}\n"
-        "media_player:\n  - platform: e2e_speaker\n"
-        "logger:\n  default: warning\n  logs:\n    custom_components.aura_tts: debug\n"
     )
 
 
@@ -180,8 +163,6 @@ def _onboard(home_assistant: HomeAssistant) -> None:
         "/api/onboarding/integration",
         json={"client_id": client_id, "redirect_uri": client_id},
     )
-    # Keep the HTTP settings of configuration.yaml (2026.11 asks to confirm new ones).
-    home_assistant.websocket({"type": "http/config/promote"})
     # Onboarding adds Google Translate TTS (a moment later), whose library is not here.
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -217,3 +198,45 @@ def home_assistant(
         yield home_assistant
     finally:
         home_assistant.stop()
+
+
+@dataclass
+class Develop:
+    """``scripts/develop`` as a developer runs it, started when the session starts."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    config_dir: Path
+    log: Path
+    started: float
+
+
+@pytest.fixture(scope="session", autouse=True)
+def develop(tmp_path_factory: pytest.TempPathFactory) -> Generator[Develop]:
+    """Started first, so the other tests run while its Home Assistant ages (see test_zz)."""
+    config_dir = tmp_path_factory.mktemp("develop-config")
+    log = config_dir / "develop-output.log"
+    port = free_port()
+    env = {
+        **os.environ,
+        "AURA_DEVELOP_CONFIG": str(config_dir),
+        "AURA_DEVELOP_PORT": str(port),
+        "AURA_FAKE_PORT": str(free_port()),
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(REPO / "scripts" / "develop"), "--skip-pip"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=REPO,
+            start_new_session=True,
+        )
+    yield Develop(process, port, config_dir, log, time.monotonic())
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

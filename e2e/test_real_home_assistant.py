@@ -7,7 +7,6 @@ configure, speak, list voices, change the voice, stop.
 from __future__ import annotations
 
 import re
-import subprocess
 from typing import Any
 
 import pytest
@@ -15,57 +14,10 @@ import requests
 
 from custom_components.aura_tts.voices import VOICES
 from e2e.conftest import KEYS, FakeServer, HomeAssistant
+from tests.audio_checks import decoded_seconds, probe
 from tests.fake_aimlapi.sound import speech_seconds
 
-DECODE_TO_PCM = ("-f", "s16le", "-ac", "1", "-ar", "24000", "pipe:1")
-PROBE = ("-show_entries", "stream=codec_name,sample_rate,channels")
 PLAYER = "media_player.test_speaker"  # e2e/e2e_speaker: takes play_media like a real one
-
-
-def decoded_seconds(audio: bytes) -> float:
-    """Duration of any audio file, decoded by ffmpeg to 16-bit mono PCM at 24 kHz."""
-    pcm = subprocess.run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-i",
-            "pipe:0",
-            "-f",
-            "s16le",
-            "-ac",
-            "1",
-            "-ar",
-            "24000",
-            "pipe:1",
-        ],
-        input=audio,
-        capture_output=True,
-        check=True,
-    ).stdout
-    return len(pcm) / 48000
-
-
-def probe(audio: bytes) -> dict[str, str]:
-    """Codec, sample rate and channels, as ffprobe reads them."""
-    out = subprocess.run(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-show_entries",
-            "stream=codec_name,sample_rate,channels",
-            "-of",
-            "default=noprint_wrappers=1",
-            "pipe:0",
-        ],
-        input=audio,
-        capture_output=True,
-        check=True,
-        text=False,
-    ).stdout.decode()
-    return dict(line.split("=", 1) for line in out.split())
 
 
 def fetch(ha: HomeAssistant, url: str) -> bytes:
@@ -114,7 +66,8 @@ def test_config_flow_refuses_a_wrong_key_then_offers_every_voice(
     ha.state["entry_id"] = entry_id = done["result"]["entry_id"]
     registry = ha.websocket({"type": "config/entity_registry/list"})
     [entity_id] = [e["entity_id"] for e in registry if e["config_entry_id"] == entry_id]
-    assert entity_id.startswith("tts.ai_ml_api_aura_tts")  # _2 if the browser added one
+    # Named after the entry, whose title is the key's name ("fake key" at the fake).
+    assert entity_id.startswith("tts.aura_tts_fake_key_speech")  # _2 if the browser added one
     ha.state["entity_id"] = entity_id
     states = {s["entity_id"] for s in ha.api("GET", "/api/states")}
     assert entity_id in states
@@ -161,7 +114,12 @@ def test_tts_get_url_serves_satellite_wav(
     }
     audio = tts_get_url_audio(ha, message, satellite)
     assert audio[:4] == b"RIFF"
-    assert probe(audio) == {"codec_name": "pcm_s16le", "sample_rate": "16000", "channels": "1"}
+    facts = probe(audio)
+    assert (facts["codec_name"], facts["sample_rate"], facts["channels"]) == (
+        "pcm_s16le",
+        "16000",
+        "1",
+    )
     assert decoded_seconds(audio) == pytest.approx(speech_seconds(message), abs=0.05)
     [request] = fake_server.tts_requests_since(before)
     assert request.body["sample_rate"] == "16000"  # asked of Aura, not converted by HA

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import os
 from pathlib import Path
 import resource
-import socket
 import statistics
 import sys
 import tempfile
@@ -24,6 +23,8 @@ import time
 from typing import Any
 
 import aiohttp
+
+from scripts.net import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 TTFB_MS = 200
@@ -47,12 +48,6 @@ ASSIST_ANSWER = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Fake:
     """A fake AI/ML API process."""
@@ -64,7 +59,7 @@ class Fake:
     @classmethod
     async def start(cls, key: str, rtf: float) -> Fake:
         """Start ``python -m tests.fake_aimlapi`` and wait until it serves."""
-        port = _free_port()
+        port = free_port()
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -334,7 +329,7 @@ async def run(runs: int) -> list[tuple[str, str, str]]:
     asyncio.create_subprocess_exec = counter
     realistic = await Fake.start("bench-key-realistic", REALISTIC_RTF)
     fast = await Fake.start("bench-key-fast", FAST_RTF)
-    port = _free_port()
+    port = free_port()
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="aura-bench-", ignore_cleanup_errors=True) as tmp:
         _write_config(Path(tmp), port)

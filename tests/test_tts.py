@@ -13,7 +13,7 @@ from awesomeversion import AwesomeVersion
 from homeassistant.components import tts
 from homeassistant.components.media_source import async_resolve_media
 from homeassistant.components.tts.entity import TTSAudioRequest
-from homeassistant.const import __version__ as HA_VERSION
+from homeassistant.const import __version__ as ha_version
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
@@ -156,7 +156,7 @@ async def test_satellite_formats_come_from_aura_without_ffmpeg(
             {"preferred_format": "ogg", "preferred_sample_rate": 16000},
             "es",
             None,
-            "opus" if AwesomeVersion(HA_VERSION) >= "2026.11" else "vorbis",
+            "opus" if AwesomeVersion(ha_version) >= "2026.11" else "vorbis",
         ),
     ],
 )

@@ -37,7 +37,7 @@ class AddressKind(StrEnum):
     NEVER = "never"  # multicast, unspecified, reserved, documentation
 
 
-def address_kind(address: str) -> AddressKind:
+def address_kind(address: str) -> AddressKind:  # noqa: PLR0911 - one return a kind
     """Classify one IP address (an IPv4-mapped IPv6 address counts as its IPv4 address)."""
     ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(
         address.split("%", 1)[0]
