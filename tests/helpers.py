@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 import io
 from typing import Any
 import wave
@@ -59,3 +60,33 @@ def voice_of(body: dict[str, Any]) -> str:
         if v.generation.value == generation and v.name == body["voice"]
     ]
     return voice_id
+
+
+WAV: dict[str, Any] = {"preferred_format": "wav"}
+
+
+async def speak(
+    hass: HomeAssistant,
+    text: str,
+    options: dict[str, Any] | None = None,
+    *,
+    word_by_word: bool = False,
+    language: str | None = None,
+) -> bytes:
+    """All audio of ``text``: a whole message (tts.speak), or written word by word (Assist).
+
+    ``options`` default to WAV, which the tests read with ``wave``.
+    """
+    stream = tts.async_create_stream(
+        hass, ENTITY_ID, language=language, options=WAV if options is None else options
+    )
+    if word_by_word:
+
+        async def words() -> AsyncGenerator[str]:
+            for word in text.split(" "):
+                yield word + " "
+
+        stream.async_set_message_stream(words())
+    else:
+        stream.async_set_message(text)
+    return await collect(stream)

@@ -107,7 +107,7 @@ def failing_ffmpeg(hass: HomeAssistant, tmp_path: Path) -> Path:
         "exit 1\n"
     )
     script.chmod(0o755)
-    get_ffmpeg_manager(hass)._bin = str(script)  # type: ignore[attr-defined]
+    get_ffmpeg_manager(hass)._bin = str(script)
     return script
 
 

@@ -17,17 +17,9 @@ import pytest
 from custom_components.aura_tts.speech import MAX_MESSAGE_LENGTH
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
-from tests.helpers import ENTITY_ID, collect, wav_facts
+from tests.helpers import ENTITY_ID, WAV, collect, speak, wav_facts
 
 pytestmark = pytest.mark.usefixtures("setup_entry")
-
-WAV = {"preferred_format": "wav"}
-
-
-async def speak(hass: HomeAssistant, text: str, options: dict[str, Any] | None = None) -> bytes:
-    stream = tts.async_create_stream(hass, ENTITY_ID, options=options or WAV)
-    stream.async_set_message(text)
-    return await collect(stream)
 
 
 def spoken(fake_api: FakeAimlApi) -> str:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
 import json
 import logging
 from typing import Any
 
-from homeassistant.components import tts
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -18,28 +16,16 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aura_tts.const import DOMAIN
-from custom_components.aura_tts.diagnostics import async_get_config_entry_diagnostics
+from custom_components.aura_tts.diagnostics import (
+    async_get_config_entry_diagnostics,
+    redact_url,
+)
 from tests.conftest import API_KEY
 from tests.fake_aimlapi import FakeAimlApi
-from tests.helpers import ENTITY_ID, collect
+from tests.helpers import speak
 
 MESSAGE = "The garage door is open. Please close it before you go to bed."
 PATHS = ["message", "stream"]
-
-
-async def _words(text: str) -> AsyncGenerator[str]:
-    for word in text.split(" "):
-        yield word + " "
-
-
-async def speak(hass: HomeAssistant, path: str, text: str = MESSAGE) -> bytes:
-    """A whole message (tts.speak) or a text stream written word by word (Assist)."""
-    stream = tts.async_create_stream(hass, ENTITY_ID, options={"preferred_format": "wav"})
-    if path == "message":
-        stream.async_set_message(text)
-    else:
-        stream.async_set_message_stream(_words(text))
-    return await collect(stream)
 
 
 async def assert_nothing_left(hass: HomeAssistant, fake_api: FakeAimlApi, before: set[Any]) -> None:
@@ -113,7 +99,7 @@ async def test_every_fault_is_a_clear_error_and_nothing_is_left_behind(
     before = asyncio.all_tasks()
     fake_api.add_fault(count=None, **fault)  # the fault persists through any retries
     with pytest.raises(HomeAssistantError, match=message) as caught:
-        await speak(hass, path)
+        await speak(hass, MESSAGE, word_by_word=path == "stream")
     assert API_KEY not in str(caught.value)
     await assert_nothing_left(hass, fake_api, before)
 
@@ -126,7 +112,7 @@ async def test_every_fault_is_a_clear_error_and_nothing_is_left_behind(
         assert not [key for key in issues if key[0] == DOMAIN]
 
     fake_api.faults.clear()
-    assert (await speak(hass, path))[:4] == b"RIFF"
+    assert (await speak(hass, MESSAGE, word_by_word=path == "stream"))[:4] == b"RIFF"
     await assert_nothing_left(hass, fake_api, before)
 
 
@@ -135,7 +121,7 @@ async def test_a_passing_failure_is_retried_and_the_user_hears_the_message(
     hass: HomeAssistant, fake_api: FakeAimlApi, setup_entry: MockConfigEntry
 ) -> None:
     fake_api.add_fault("status", status=503, count=2)
-    assert (await speak(hass, "message"))[:4] == b"RIFF"
+    assert (await speak(hass, MESSAGE))[:4] == b"RIFF"
     assert len(fake_api.tts_requests()) == 3
     diagnostics = await async_get_config_entry_diagnostics(hass, setup_entry)
     assert diagnostics["client"]["retries"] == 2
@@ -153,17 +139,17 @@ async def test_no_credit_repair_issue_comes_and_goes(
     assert issue.severity is ir.IssueSeverity.ERROR
     assert issue.translation_key == "no_credit"
     with pytest.raises(HomeAssistantError, match="no credit left"):
-        await speak(hass, "message")
+        await speak(hass, MESSAGE)
     assert issue_id in ir.async_get(hass).issues
 
     fake_api.keys[API_KEY] = 10
-    await speak(hass, "message", "Thank you for topping up.")
+    await speak(hass, "Thank you for topping up.")
     assert issue_id not in ir.async_get(hass).issues
 
     # Removing the entry takes a standing issue with it.
     fake_api.keys[API_KEY] = 0
     with pytest.raises(HomeAssistantError):
-        await speak(hass, "message", "One more.")
+        await speak(hass, "One more.")
     assert issue_id in ir.async_get(hass).issues
     await hass.config_entries.async_remove(config_entry.entry_id)
     assert issue_id not in ir.async_get(hass).issues
@@ -179,9 +165,9 @@ async def test_an_outage_is_logged_once_and_the_recovery_once(
     fake_api.add_fault("status", status=500, count=3)
     for attempt in range(3):
         with pytest.raises(HomeAssistantError):
-            await speak(hass, "message", f"Attempt {attempt}.")
-    await speak(hass, "message", "Back again.")
-    await speak(hass, "message", "Still here.")
+            await speak(hass, f"Attempt {attempt}.")
+    await speak(hass, "Back again.")
+    await speak(hass, "Still here.")
     ours = [r for r in caplog.records if r.name.startswith("custom_components.aura_tts")]
     assert [r.levelno for r in ours if r.levelno >= logging.INFO] == [
         logging.WARNING,
@@ -230,11 +216,11 @@ async def test_the_key_never_leaks(
         fake_api.faults.clear()
         fake_api.add_fault(count=None, **fault)
         with pytest.raises(HomeAssistantError) as caught:
-            await speak(hass, "message", f"Fault {fault}.")
+            await speak(hass, f"Fault {fault}.")
         errors.append(caught.value)
     fake_api.faults.clear()
     fake_api.response_shape = "json"  # the audio comes from a URL the service gives
-    await speak(hass, "stream", "Audio by link.")
+    await speak(hass, "Audio by link.", word_by_word=True)
     diagnostics = json.dumps(await async_get_config_entry_diagnostics(hass, setup_entry))
 
     texts = [diagnostics]
@@ -266,7 +252,26 @@ async def test_a_failed_piece_stops_the_pieces_being_made_ahead(
     before = asyncio.all_tasks()
     text = " ".join(f"Sentence number {n} of a very long message." for n in range(150))
     with pytest.raises(HomeAssistantError, match="Could not reach"):
-        await speak(hass, path, text)
+        await speak(hass, text, word_by_word=path == "stream")
     assert len(fake_api.tts_requests()) > 1  # pieces were being made ahead
     await assert_nothing_left(hass, fake_api, before)
     assert all(r.cancelled or r.status != 200 for r in fake_api.tts_requests()[1:])
+
+
+def test_diagnostics_redact_credentials_in_the_server_url() -> None:
+    assert (
+        redact_url("https://user:secret@gw.example/aiml?token=abc&x=1")
+        == "https://**REDACTED**@gw.example/aiml?token=**REDACTED**&x=**REDACTED**"
+    )
+    assert redact_url("https://api.aimlapi.com") == "https://api.aimlapi.com"
+
+
+async def test_diagnostics_show_the_server_without_its_credentials(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    url = "https://user:gateway-secret@gw.example/v?token=t0k3n"
+    hass.config_entries.async_update_entry(setup_entry, data={**setup_entry.data, "base_url": url})
+    text = json.dumps(await async_get_config_entry_diagnostics(hass, setup_entry))
+    assert "gateway-secret" not in text
+    assert "t0k3n" not in text
+    assert "gw.example" in text

@@ -13,17 +13,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aura_tts.const import DOMAIN
 from tests.fake_aimlapi import FakeAimlApi
-from tests.helpers import ENTITY_ID, collect
+from tests.helpers import ENTITY_ID, WAV, collect, speak
 
 pytestmark = pytest.mark.usefixtures("setup_entry")
 
 
-async def speak(hass: HomeAssistant, options: dict[str, Any] | None = None) -> bytes:
-    stream = tts.async_create_stream(
-        hass, ENTITY_ID, options={"preferred_format": "wav", **(options or {})}
-    )
-    stream.async_set_message("The garage door is open.")
-    return await collect(stream)
+GARAGE = "The garage door is open."
 
 
 @pytest.mark.parametrize(
@@ -46,10 +41,10 @@ async def test_service_failures_become_clear_errors(
     fake_api.chunk_size = 8
     fake_api.add_fault(**fault)  # one failure: the kinds that are retried are not here
     with pytest.raises(HomeAssistantError, match=message) as caught:
-        await speak(hass)
+        await speak(hass, GARAGE)
     assert "test-key" not in str(caught.value)
     # Home Assistant and the next request still work.
-    assert (await speak(hass))[:4] == b"RIFF"
+    assert (await speak(hass, GARAGE))[:4] == b"RIFF"
 
 
 async def test_rejected_key_while_speaking_starts_reauth(
@@ -57,7 +52,7 @@ async def test_rejected_key_while_speaking_starts_reauth(
 ) -> None:
     fake_api.add_fault("status", status=401)
     with pytest.raises(HomeAssistantError, match="rejected the API key"):
-        await speak(hass)
+        await speak(hass, GARAGE)
     await hass.async_block_till_done()
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
@@ -68,7 +63,7 @@ async def test_retired_voice_suggests_its_aura_2_successor(
 ) -> None:
     fake_api.retired.add("asteria")
     with pytest.raises(HomeAssistantError, match="older Aura voice") as caught:
-        await speak(hass, {"voice": "#g1_aura-asteria-en"})
+        await speak(hass, GARAGE, {**WAV, "voice": "#g1_aura-asteria-en"})
     assert "#g1_aura-2-asteria-en" in str(caught.value)
 
 
@@ -77,7 +72,7 @@ async def test_voice_refused_by_service_suggests_thalia(
 ) -> None:
     fake_api.retired.add("newvoice")
     with pytest.raises(HomeAssistantError, match="refused the voice") as caught:
-        await speak(hass, {"voice": "#g1_aura-2-newvoice-en"})
+        await speak(hass, GARAGE, {**WAV, "voice": "#g1_aura-2-newvoice-en"})
     assert "#g1_aura-2-thalia-en" in str(caught.value)
 
 
@@ -90,11 +85,15 @@ async def test_get_tts_audio_fallback(hass: HomeAssistant, fake_api: FakeAimlApi
     assert data[:4] == b"RIFF"
 
 
-async def test_conversion_failure_is_reported(hass: HomeAssistant, fake_api: FakeAimlApi) -> None:
-    """When ffmpeg gets no audio (the service failed), the service's error is what shows."""
+async def test_a_service_failure_under_conversion_shows_as_itself(
+    hass: HomeAssistant, fake_api: FakeAimlApi
+) -> None:
+    """ffmpeg then gets no audio and fails too; the user reads the cause, the service's
+    error, not "could not be converted" (tests/test_convert.py shows ffmpeg's own)."""
     fake_api.add_fault("status", status=500)
-    with pytest.raises(HomeAssistantError, match="had a problem"):
-        await speak(hass, {"preferred_format": "flac"})
+    with pytest.raises(HomeAssistantError, match="had a problem") as caught:
+        await speak(hass, GARAGE, {**WAV, "preferred_format": "flac"})
+    assert caught.value.translation_key == "server_error"
 
 
 @pytest.mark.parametrize(
