@@ -211,26 +211,6 @@ async def test_reconfigure_changes_key_and_server(
     assert setup_entry.runtime_data.client._api_key == NEW_KEY
 
 
-async def test_reconfigure_to_a_key_of_another_entry_aborts(
-    hass: HomeAssistant, setup_entry: MockConfigEntry, fake_api: FakeAimlApi
-) -> None:
-    """Two entries must not end up with the same key."""
-    fake_api.keys[NEW_KEY] = 5.0
-    other = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=key_fingerprint(NEW_KEY),
-        data={CONF_API_KEY: NEW_KEY, CONF_BASE_URL: fake_api.url},
-    )
-    other.add_to_hass(hass)
-    result = await setup_entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], key_input(NEW_KEY, fake_api.url)
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
-    assert setup_entry.data[CONF_API_KEY] == "test-key"
-
-
 async def test_options_flow_changes_voice(
     hass: HomeAssistant, setup_entry: MockConfigEntry
 ) -> None:
@@ -353,9 +333,11 @@ async def test_plain_http_to_the_internet_is_warned_about_before_the_key_is_sent
     assert result["step_id"] == "voice"
 
 
-async def test_reauth_onto_the_key_of_another_entry_aborts(
-    hass: HomeAssistant, setup_entry: MockConfigEntry, fake_api: FakeAimlApi
+@pytest.mark.parametrize("source", ["reauth", "reconfigure"])
+async def test_no_entry_is_moved_onto_the_key_of_another(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, fake_api: FakeAimlApi, source: str
 ) -> None:
+    """Two entries must not end up with the same key, whichever flow changes it."""
     fake_api.keys[NEW_KEY] = 5.0
     other = MockConfigEntry(
         domain=DOMAIN,
@@ -363,9 +345,13 @@ async def test_reauth_onto_the_key_of_another_entry_aborts(
         data={CONF_API_KEY: NEW_KEY, CONF_BASE_URL: fake_api.url},
     )
     other.add_to_hass(hass)
-    result = await setup_entry.start_reauth_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_KEY: NEW_KEY}
-    )
+    if source == "reauth":
+        result = await setup_entry.start_reauth_flow(hass)
+        answer: dict[str, Any] = {CONF_API_KEY: NEW_KEY}
+    else:
+        result = await setup_entry.start_reconfigure_flow(hass)
+        answer = key_input(NEW_KEY, fake_api.url)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], answer)
+    assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert setup_entry.data[CONF_API_KEY] == "test-key"
