@@ -31,11 +31,9 @@ from custom_components.aura_tts.voices import VOICES
 from tests.audio_checks import decoded_seconds, probe
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds, voice_period
-from tests.helpers import ENTITY_ID, collect, tts_audio, voice_of, wav_facts
+from tests.helpers import ENTITY_ID, WAV, collect, tts_audio, voice_of, wav_facts
 
 pytestmark = pytest.mark.usefixtures("setup_entry")
-
-WAV = {"preferred_format": "wav"}
 
 
 async def test_speak_wav_has_the_length_of_the_text(
