@@ -17,7 +17,7 @@ from custom_components.aura_tts.audio import (
     wav_header,
 )
 from custom_components.aura_tts.errors import BadResponseError
-from custom_components.aura_tts.speech import WavStitcher
+from custom_components.aura_tts.join.wav import WavJoiner
 from custom_components.aura_tts.text import sentences, split_text
 from custom_components.aura_tts.voices import (
     VOICES,
@@ -118,35 +118,33 @@ def test_split_loses_and_reorders_nothing(text: str, limit: int) -> None:
     rate=st.sampled_from([8000, 16000, 24000]),
     chunk=st.integers(min_value=1, max_value=97),
 )
-def test_wav_stitcher_joins_pieces_into_one_stream(
-    lengths: list[int], rate: int, chunk: int
-) -> None:
+def test_wav_joiner_joins_pieces_into_one_stream(lengths: list[int], rate: int, chunk: int) -> None:
     """Pieces arriving in any chunking: one header, then every piece's audio in order."""
     pieces = [
         wav_header(rate, data_size=2 * n) + bytes([i % 256]) * 2 * n for i, n in enumerate(lengths)
     ]
-    stitcher = WavStitcher()
+    joiner = WavJoiner()
     out = b""
     for piece in pieces:
         for start in range(0, len(piece), chunk):
-            out += stitcher.feed(piece[start : start + chunk])
-        stitcher.end_piece()
+            out += joiner.feed(piece[start : start + chunk])
+        joiner.end_piece()
     info = parse_wav_header(out)
     assert (info.sample_rate, info.channels, info.sample_width) == (rate, 1, 2)
     assert info.data_size == UNKNOWN_SIZE  # a stream: the length is not known up front
     assert out[info.data_offset :] == b"".join(p[44:] for p in pieces)
 
 
-def test_wav_stitcher_passes_a_single_piece_through() -> None:
+def test_wav_joiner_passes_a_single_piece_through() -> None:
     piece = wav_header(16000, data_size=4) + b"abcd"
-    stitcher = WavStitcher()
-    stitcher.single = True
-    assert stitcher.feed(piece) == piece
+    joiner = WavJoiner()
+    joiner.single = True
+    assert joiner.feed(piece) == piece
 
 
-def test_wav_stitcher_refuses_what_is_not_wav() -> None:
+def test_wav_joiner_refuses_what_is_not_wav() -> None:
     with pytest.raises(BadResponseError, match="not WAV"):
-        WavStitcher().feed(b"ID3 an mp3 file")
+        WavJoiner().feed(b"ID3 an mp3 file")
 
 
 def test_wav_errors_and_streaming_header() -> None:
@@ -181,7 +179,10 @@ def test_audio_format_rules() -> None:
         (("mp3", 22050), "mp3", False),
         (("mp3", 44100), "linear16", True),
         (("ogg",), "opus", False),
-        (("flac",), "linear16", True),
+        (("flac",), "flac", False),
+        (("flac", 48000, 1, 2), "flac", False),  # Voice PE
+        (("flac", 44100), "linear16", True),
+        (("flac", 16000, 1, 4), "linear16", True),
         (("aac",), "aac", False),
     ],
 )

@@ -200,9 +200,8 @@ def plan_output(
     """Choose what to ask Aura for, so the audio needs no conversion whenever possible.
 
     With no preferred format the target is mp3, Home Assistant's own default. Aura speaks
-    mono only; 16-bit only for PCM. FLAC pieces cannot be concatenated into one valid file
-    (each carries its own stream header), so FLAC is made from PCM by ffmpeg. Raises
-    UnsupportedOutputError for a format or setting outside what any speaker uses.
+    mono only, 16-bit only for PCM and FLAC. Raises UnsupportedOutputError for a format or
+    setting outside what any speaker uses.
     """
     wanted = (preferred_format or "mp3").lower()
     for option, value, allowed in (
@@ -220,6 +219,7 @@ def plan_output(
         "ogg": ENCODINGS["opus"].sample_rates,
         "opus": ENCODINGS["opus"].sample_rates,
         "aac": ENCODINGS["aac"].sample_rates,
+        "flac": ENCODINGS["flac"].sample_rates,
     }
     native = {
         "wav": AudioFormat("linear16", "wav", sample_rate),
@@ -227,12 +227,13 @@ def plan_output(
         "ogg": AudioFormat("opus", "ogg"),
         "opus": AudioFormat("opus", "ogg"),
         "aac": AudioFormat("aac"),
+        "flac": AudioFormat("flac", None, sample_rate),
     }
     if (
         wanted in native
         and mono
         and (sample_rate is None or sample_rate in rate_ok[wanted])
-        and (sample_bytes in (None, 2) or wanted != "wav")
+        and (sample_bytes in (None, 2) or wanted not in ("wav", "flac"))
     ):
         return OutputPlan(native[wanted], wanted, convert=False)
     return OutputPlan(WAV_PCM, wanted, convert=True)

@@ -3,7 +3,7 @@
 Sentences are cut from the text as it arrives (an LLM writing its answer, or one whole
 message). The first is sent at once; later ones are packed with whatever else is already
 written, up to the per-request limit, and synthesized ahead (bounded) while earlier audio
-still flows. Audio comes out in order: for WAV one header, then PCM of every piece.
+still flows. Audio comes out in order, joined into one stream by its container's joiner.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from typing import Final
 from sentence_stream import SentenceBoundaryDetector
 
 from .api import MAX_CONCURRENT_REQUESTS, MAX_TEXT_LENGTH, AuraClient
-from .audio import AudioFormat, WavInfo, parse_wav_header, wav_header
-from .errors import AuraError, BadResponseError, MessageTooLongError
+from .audio import AudioFormat
+from .errors import AuraError, MessageTooLongError
+from .join import joiner_for
 from .text import best_cut, clean_text, split_text
 
 LOOKAHEAD = 4  # pieces synthesized ahead of the one playing
@@ -32,7 +33,6 @@ MAX_MESSAGE_LENGTH: Final = 20_000
 RUN_LIMIT: Final = 400
 # Characters that can end a sentence for sentence_stream; text without them cannot.
 _MAY_END_SENTENCE = re.compile(r"[.!?\u2026\u061f\u0964\u0965\u3002\uff01\uff1f\n]")
-_STREAMED_SIZE = 0x7FFF0000  # WAV sizes at or above this are placeholders of a stream
 _END = object()
 
 
@@ -156,26 +156,27 @@ class SpeechStream:
 
         reader = asyncio.create_task(pieces.read(text))
         producer = asyncio.create_task(produce())
-        stitch = WavStitcher() if self._format.effective_container == "wav" else None
+        joiner = joiner_for(self._format)
         try:
             while (out := await order.get()) is not None:
-                if stitch is not None and self.pieces_spoken == 0:
-                    # One piece, known before any audio: pass Aura's exact WAV through.
-                    stitch.single = producer.done() and order.qsize() == 1
+                if self.pieces_spoken == 0:
+                    # One piece, known before any audio: pass Aura's file through as it is.
+                    joiner.single = producer.done() and order.qsize() == 1
                 while (item := await out.get()) is not _END:
                     if isinstance(item, BaseException):
                         raise item
                     assert isinstance(item, bytes)
-                    data = stitch.feed(item) if stitch is not None else item
-                    if data:
+                    if data := joiner.feed(item):
                         yield data
-                if stitch is not None:
-                    stitch.end_piece()
+                if data := joiner.end_piece():
+                    yield data
                 self.pieces_spoken += 1
                 slots.release()
             await reader  # raises what the text stream raised
             if self.pieces_spoken == 0:
                 raise NothingToSayError("the text has nothing to speak")
+            if data := joiner.finish():
+                yield data
         finally:
             for task in (reader, producer, *tasks):
                 task.cancel()
@@ -193,56 +194,3 @@ class SpeechStream:
             out.put_nowait(_END)
         except Exception as err:  # noqa: BLE001 - handed to the consumer, raised there
             out.put_nowait(err)
-
-
-class WavStitcher:
-    """Turn several WAV files into one stream: the first header, then only audio data.
-
-    It also checks each piece against the size its header declares, so audio cut short
-    upstream is an error rather than a silently shorter announcement.
-    """
-
-    def __init__(self) -> None:
-        """Start before the first piece; set ``single`` to pass one whole WAV through."""
-        self.single = False
-        self._pending = b""
-        self._info: WavInfo | None = None  # the current piece's header, once complete
-        self._received = 0  # audio bytes of the current piece
-        self._header_sent = False
-
-    def feed(self, chunk: bytes) -> bytes:
-        """Take the next bytes of the current piece; return what goes out now."""
-        if self._info is not None:
-            self._received += len(chunk)
-            return chunk
-        self._pending += chunk
-        try:
-            info = parse_wav_header(self._pending)
-        except ValueError as err:
-            if len(self._pending) > 64 * 1024 or not b"RIFF".startswith(self._pending[:4]):
-                raise BadResponseError("the service sent audio that is not WAV") from err
-            return b""  # the header is not complete yet
-        self._info = info
-        whole, self._pending = self._pending, b""
-        data = whole[info.data_offset :]
-        self._received = len(data)
-        first = not self._header_sent
-        self._header_sent = True
-        if self.single:
-            return whole  # Aura's own header, byte for byte
-        if not first:
-            return data
-        header = wav_header(
-            info.sample_rate, info.channels, info.sample_width, audio_format=info.audio_format
-        )
-        return header + data
-
-    def end_piece(self) -> None:
-        """The current piece is complete; the next one starts with its own header."""
-        info, self._info, self._pending = self._info, None, b""
-        if info is None:
-            raise BadResponseError("the service sent an incomplete WAV header")
-        declared = info.data_size
-        # Streamed WAVs declare no size (0 or the maximum); only a real size is checked.
-        if 0 < declared < _STREAMED_SIZE and self._received < declared:
-            raise BadResponseError("the audio was cut short")

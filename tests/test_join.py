@@ -1,0 +1,255 @@
+"""The joiners (join/) with real encoder output: pieces made by ffmpeg, results decoded by
+ffmpeg (and FLAC by the reference ``flac --test``).
+
+Each piece is a whole file, as Aura sends it, written to disk so the encoders add what they
+add to files (ID3 tags, the Xing/LAME frame, Ogg end-of-stream pages, FLAC seek tables).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+import struct
+import subprocess
+
+import pytest
+
+from custom_components.aura_tts.audio import AudioFormat
+from custom_components.aura_tts.errors import BadResponseError
+from custom_components.aura_tts.join import Joiner, RawJoiner, joiner_for
+from custom_components.aura_tts.join.flac import (
+    FlacJoiner,
+    frame_is_whole,
+    parse_frame_header,
+    renumbered,
+)
+from custom_components.aura_tts.join.ogg import packet_samples
+from tests.audio_checks import flac_test
+
+# format -> (what Aura is asked for, ffmpeg's encoder options, muxer)
+FORMATS: dict[str, tuple[AudioFormat, list[str], str]] = {
+    "flac": (AudioFormat("flac"), ["-c:a", "flac"], "flac"),
+    "mp3": (AudioFormat("mp3"), ["-c:a", "libmp3lame", "-b:a", "48k"], "mp3"),
+    "ogg": (AudioFormat("opus", "ogg"), ["-c:a", "libopus", "-b:a", "24k"], "ogg"),
+    "aac": (AudioFormat("aac"), ["-c:a", "aac", "-b:a", "48k"], "adts"),
+    "wav": (AudioFormat("linear16", "wav"), ["-c:a", "pcm_s16le"], "wav"),
+}
+# Different lengths, one of near-digital silence (FLAC's tiny constant frames), one very short.
+PIECES = (("sine", 440, 1.03), ("sine", 660, 0.41), ("silence", 0, 0.7), ("sine", 520, 0.05))
+
+
+def encode(tmp_path: Path, fmt: str, rate: int, source: str, tone: int, seconds: float) -> bytes:
+    """One whole file, as an encoder writes it to disk."""
+    _, options, muxer = FORMATS[fmt]
+    lavfi = (
+        f"sine=frequency={tone}:sample_rate={rate}:duration={seconds}"
+        if source == "sine"
+        else f"anullsrc=sample_rate={rate}:channel_layout=mono:duration={seconds}"
+    )
+    path = tmp_path / f"{fmt}-{rate}-{tone}-{seconds}.{muxer}"
+    extra = ["-write_id3v1", "1"] if fmt == "mp3" and tone == 660 else []
+    command = ["ffmpeg", "-y", "-v", "error", "-f", "lavfi", "-i", lavfi, "-ac", "1"]
+    subprocess.run([*command, *options, *extra, "-f", muxer, str(path)], check=True)
+    return path.read_bytes()
+
+
+def join(joiner: Joiner, pieces: Iterable[bytes], chunk: int) -> bytes:
+    """Feed every piece in chunks of ``chunk`` bytes, as the network would."""
+    out = bytearray()
+    for piece in pieces:
+        for start in range(0, len(piece), chunk):
+            out += joiner.feed(piece[start : start + chunk])
+        out += joiner.end_piece()
+    return bytes(out + joiner.finish())
+
+
+def decode(audio: bytes, rate: int) -> tuple[int, str]:
+    """Samples ffmpeg decodes (at ``rate``, mono) and everything it reported."""
+    command = ["ffmpeg", "-v", "error", "-i", "pipe:0", "-f", "s16le", "-ar", str(rate), "pipe:1"]
+    result = subprocess.run(command, input=audio, capture_output=True, check=False)
+    return len(result.stdout) // 2, result.stderr.decode(errors="replace")
+
+
+def probe_duration(audio: bytes, path: Path) -> str:
+    """The duration ffprobe reports for the file (read whole, as a player of the cached
+    file would): what a player shows."""
+    path.write_bytes(audio)
+    command = ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"]
+    return subprocess.run([*command, str(path)], capture_output=True, check=True).stdout.decode()
+
+
+def packet_count(audio: bytes) -> int:
+    """Audio packets (frames) ffmpeg's demuxer finds; an mp3's Xing frame is not one."""
+    command = ["ffprobe", "-v", "error", "-count_packets", "-show_entries"]
+    command += ["stream=nb_read_packets", "-of", "csv=p=0", "pipe:0"]
+    return int(subprocess.run(command, input=audio, capture_output=True, check=True).stdout)
+
+
+def ogg_pages(audio: bytes) -> list[tuple[int, int, int, int]]:
+    """(flags, granule position, serial, sequence) of every Ogg page."""
+    pages, offset = [], 0
+    while offset < len(audio):
+        assert audio[offset : offset + 4] == b"OggS"
+        flags, granule, serial, sequence = struct.unpack_from("<xBqII", audio, offset + 4)
+        segments = audio[offset + 26]
+        body = sum(audio[offset + 27 : offset + 27 + segments])
+        pages.append((flags, granule, serial, sequence))
+        offset += 27 + segments + body
+    return pages
+
+
+@pytest.mark.parametrize(
+    ("fmt", "rate"),
+    [
+        ("flac", 48000),  # Voice PE
+        ("flac", 16000),
+        ("mp3", 22050),  # Aura's mp3 (MPEG-2, 576 samples a frame)
+        ("mp3", 44100),  # MPEG-1, 1152
+        ("ogg", 48000),
+        ("aac", 22050),
+        ("aac", 48000),
+        ("wav", 24000),
+    ],
+)
+@pytest.mark.parametrize("chunk", [1, 997])
+def test_pieces_join_into_one_stream_of_the_summed_length(
+    tmp_path: Path, fmt: str, rate: int, chunk: int
+) -> None:
+    """Fails if the joined stream does not decode cleanly, is shorter or longer than its
+    pieces, or tells a player another length (a chained Ogg, a kept Xing frame)."""
+    pieces = [encode(tmp_path, fmt, rate, *piece) for piece in PIECES]
+    joined = join(joiner_for(FORMATS[fmt][0]), pieces, chunk)
+    samples, problems = decode(joined, rate)
+    assert problems == ""
+    if fmt == "flac":
+        flac_test(joined)
+        assert samples == sum(round(seconds * rate) for *_, seconds in PIECES)
+    elif fmt in ("mp3", "aac"):
+        # Without their Xing frames, pieces decode to whole frames: the joined stream holds
+        # each piece's frames, each piece keeps its encoder delay and padding.
+        per_frame = 1024 if fmt == "aac" else 1152 if rate >= 32000 else 576
+        frames = sum(packet_count(piece) for piece in pieces) * per_frame
+        assert abs(samples - frames) <= per_frame
+    elif fmt == "ogg":
+        # Every packet decodes (20 ms each from ffmpeg's libopus); only the first piece's
+        # pre-skip is trimmed (see join/ogg.py).
+        pre_skip = struct.unpack_from("<H", pieces[0], pieces[0].index(b"OpusHead") + 10)[0]
+        packets = sum(packet_count(piece) for piece in pieces) * 960
+        assert samples == packets - pre_skip
+        own = sum(decode(piece, rate)[0] for piece in pieces)
+        assert own <= samples <= own + len(pieces) * (pre_skip + 960)
+        pages = ogg_pages(joined)
+        assert {serial for _, _, serial, _ in pages} == {pages[0][2]}
+        assert [sequence for *_, sequence in pages] == list(range(len(pages)))
+        assert [flags & 0x06 for flags, *_ in pages] == [0x02] + [0] * (len(pages) - 2) + [0x04]
+        granules = [granule for _, granule, *_ in pages if granule != -1]
+        assert granules == sorted(granules)
+    else:
+        assert samples == sum(round(seconds * rate) for *_, seconds in PIECES)
+    if fmt in ("mp3", "ogg"):
+        duration = probe_duration(joined, tmp_path / f"joined.{fmt}")
+        assert float(duration) == pytest.approx(samples / rate, abs=0.03)
+
+
+@pytest.mark.parametrize("fmt", ["flac", "mp3", "ogg", "aac", "wav"])
+def test_a_single_piece_passes_through_unchanged(tmp_path: Path, fmt: str) -> None:
+    """Fails if the one file Aura made is altered when nothing needs joining."""
+    piece = encode(tmp_path, fmt, 22050 if fmt in ("mp3", "aac") else 48000, "sine", 440, 0.6)
+    joiner = joiner_for(FORMATS[fmt][0])
+    joiner.single = True
+    assert join(joiner, [piece], 333) == piece
+
+
+@pytest.mark.parametrize(("fmt", "rate"), [("flac", 48000), ("mp3", 22050), ("ogg", 48000)])
+def test_a_piece_cut_short_is_an_error_and_what_went_out_decodes(
+    tmp_path: Path, fmt: str, rate: int
+) -> None:
+    """Fails if a piece that stops inside a frame (or page) passes silently, or if the
+    frames sent before it are not a clean stream."""
+    whole = encode(tmp_path, fmt, rate, "sine", 440, 1.5)
+    second = encode(tmp_path, fmt, rate, "sine", 660, 1.0)
+    joiner = joiner_for(FORMATS[fmt][0])
+    sent = join(joiner, [whole], 512)
+    sent += joiner.feed(second[: len(second) * 2 // 3 + 1])
+    with pytest.raises(BadResponseError, match="cut short"):
+        joiner.end_piece()
+    samples, problems = decode(sent, rate)
+    assert problems == ""
+    assert samples > round(1.5 * rate)
+    if fmt == "flac":
+        flac_test(sent)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "first", "second"),
+    [("flac", 48000, 16000), ("mp3", 22050, 44100), ("aac", 22050, 48000)],
+)
+def test_pieces_of_different_formats_are_refused(
+    tmp_path: Path, fmt: str, first: int, second: int
+) -> None:
+    """Fails if pieces that cannot make one stream are joined anyway."""
+    pieces = [encode(tmp_path, fmt, rate, "sine", 440, 0.3) for rate in (first, second)]
+    with pytest.raises(BadResponseError, match="different formats"):
+        join(joiner_for(FORMATS[fmt][0]), pieces, 4096)
+
+
+@pytest.mark.parametrize("fmt", ["flac", "mp3", "ogg", "aac"])
+def test_what_is_not_the_format_is_refused(fmt: str) -> None:
+    """Fails if an HTML error page or another format passes as audio."""
+    with pytest.raises(BadResponseError):
+        join(joiner_for(FORMATS[fmt][0]), [b"<html><body>Bad gateway</body></html>" * 9], 64)
+
+
+def test_a_joined_flac_stream_joins_again(tmp_path: Path) -> None:
+    """Pieces whose frames already carry sample numbers (variable block size) join too.
+
+    Fails if the joiner only understands frame-numbered (fixed block size) input."""
+    pieces = [encode(tmp_path, "flac", 16000, *piece) for piece in PIECES]
+    variable = join(FlacJoiner(), pieces[:2], 4096)
+    joined = join(FlacJoiner(), [variable, *pieces[2:]], 4096)
+    flac_test(joined)
+    assert decode(joined, 16000) == (sum(round(s * 16000) for *_, s in PIECES), "")
+
+
+def test_renumbering_keeps_every_frame_checksum_right(tmp_path: Path) -> None:
+    """The CRC-16 derived from the old one (without reading the audio) equals a full one.
+
+    Fails if the header swap in renumbered() computes a wrong checksum for any length."""
+    piece = encode(tmp_path, "flac", 48000, "sine", 440, 2.0)
+    frames_start = piece.index(b"\xff\xf8", 42)
+    data = piece[frames_start:]
+    checked = 0
+    while data:
+        header = parse_frame_header(data)
+        assert header is not None
+        following = data.find(b"\xff\xf8", header.length)
+        frame = data if following == -1 else data[:following]
+        for first_sample in (0, 127, 128, 4096, 2**20 + 7, 2**35 + 3):
+            assert frame_is_whole(renumbered(frame, header, first_sample))
+        checked += 1
+        data = data[len(frame) :]
+    assert checked > 20
+
+
+@pytest.mark.parametrize(
+    ("toc_and_count", "samples"),
+    [
+        (b"\x00", 480),  # SILK 10 ms, one frame
+        (b"\x0b\x03", 960 * 3),  # SILK 20 ms, code 3: a count byte says three frames
+        (b"\x0b", 0),  # code 3 without its count byte: nothing decodable
+        (b"\xf8", 960),  # CELT 20 ms
+        (b"\xf9", 1920),  # CELT 20 ms, two frames
+        (b"\x80", 120),  # CELT 2.5 ms
+        (b"", 0),
+    ],
+)
+def test_opus_packet_lengths_come_from_the_toc_byte(toc_and_count: bytes, samples: int) -> None:
+    """Fails if granule positions would be counted wrong for some Opus frame layout."""
+    assert packet_samples(toc_and_count) == samples
+
+
+def test_raw_pcm_joins_as_it_is() -> None:
+    """Headerless PCM (container none) has nothing to join but the bytes."""
+    joiner = joiner_for(AudioFormat("linear16", "none", 16000))
+    assert isinstance(joiner, RawJoiner)
+    assert join(joiner, [b"\x01\x02", b"\x03\x04"], 1) == b"\x01\x02\x03\x04"
