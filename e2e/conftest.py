@@ -13,6 +13,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 import os
 from pathlib import Path
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,6 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 OWNER = {"name": "Test Owner", "username": "owner", "password": "correct horse battery"}
 KEYS = {"rest": "e2e-rest-key-0123456789", "browser": "e2e-browser-key-9876543210"}
 STARTUP_SECONDS = 180
+FFMPEG_RUNS = "ffmpeg-runs.log"
 
 
 @dataclass
@@ -115,8 +117,22 @@ async def _websocket(home_assistant: HomeAssistant, message: dict[str, Any]) -> 
         return answer["result"]
 
 
+def ffmpeg_runs(config_dir: Path) -> list[str]:
+    """Every ffmpeg command Home Assistant has started, through the counting wrapper."""
+    runs = config_dir / FFMPEG_RUNS
+    return runs.read_text().splitlines() if runs.exists() else []
+
+
 def _write_config(config_dir: Path, port: int) -> None:
-    write_config(config_dir, port, extra_yaml="media_player:\n  - platform: e2e_speaker\n")
+    # Home Assistant's ffmpeg (its own conversions and ours) is a wrapper that writes down
+    # each command before running the real ffmpeg, so a test can tell whether one ran.
+    wrapper = config_dir / "ffmpeg-counting"
+    real = shutil.which("ffmpeg")
+    assert real, "ffmpeg is missing"
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> {config_dir / FFMPEG_RUNS}\nexec {real} "$@"\n')
+    wrapper.chmod(0o755)
+    extra = f"media_player:\n  - platform: e2e_speaker\nffmpeg:\n  ffmpeg_bin: {wrapper}\n"
+    write_config(config_dir, port, extra_yaml=extra)
     (config_dir / "custom_components" / "e2e_speaker").symlink_to(
         Path(__file__).parent / "e2e_speaker"
     )

@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from custom_components.aura_tts.voices import VOICES
-from e2e.conftest import KEYS, FakeServer, HomeAssistant
-from tests.audio_checks import decoded_seconds, probe
+from e2e.conftest import KEYS, FakeServer, HomeAssistant, ffmpeg_runs
+from tests.audio_checks import decoded_seconds, flac_test, probe
 from tests.fake_aimlapi.sound import speech_seconds
 
 PLAYER = "media_player.test_speaker"  # e2e/e2e_speaker: takes play_media like a real one
@@ -123,6 +123,57 @@ def test_tts_get_url_serves_satellite_wav(
     assert decoded_seconds(audio) == pytest.approx(speech_seconds(message), abs=0.05)
     [request] = fake_server.tts_requests_since(before)
     assert request.body["sample_rate"] == "16000"  # asked of Aura, not converted by HA
+
+
+VOICE_PE = {
+    "preferred_format": "flac",
+    "preferred_sample_rate": 48000,
+    "preferred_sample_channels": 1,
+    "preferred_sample_bytes": 2,
+}
+LONG_TEXT = " ".join(
+    f"Reminder {n}: the {room} window is open, and rain is expected within the hour."
+    for n, room in enumerate(["kitchen", "bedroom", "office", "bathroom", "hall"] * 11)
+)
+
+
+@pytest.mark.parametrize("message", ["Timer done.", LONG_TEXT], ids=["short", "4000-chars"])
+def test_voice_pe_gets_one_flac_stream_and_no_ffmpeg_runs(
+    home_assistant: HomeAssistant, fake_server: FakeServer, message: str
+) -> None:
+    """Voice PE's FLAC 48 kHz mono 16-bit comes from Aura, joined when the text is long.
+
+    Fails if Home Assistant (or we) start ffmpeg for it, if the pieces are not one valid FLAC
+    stream (the reference decoder warns about frame numbers, ffmpeg about timestamps), or
+    if its length is not the sum of the pieces.
+    """
+    ha = home_assistant
+    assert len(LONG_TEXT) > 4000
+    before, ffmpeg_before = len(fake_server.fake.tts_requests()), ffmpeg_runs(ha.config_dir)
+    audio = tts_get_url_audio(ha, message, VOICE_PE)
+    assert ffmpeg_runs(ha.config_dir) == ffmpeg_before
+    requests_made = fake_server.tts_requests_since(before)
+    pieces = len(requests_made)
+    assert pieces == 1 if message == "Timer done." else pieces >= 3  # joined
+    assert {(r.body["encoding"], r.body["sample_rate"]) for r in requests_made} == {
+        ("flac", "48000")
+    }
+    facts = probe(audio)
+    assert (facts["codec_name"], facts["sample_rate"], facts["channels"]) == ("flac", "48000", "1")
+    assert facts["sample_fmt"] == "s16"
+    flac_test(audio)
+    spoken = sum(speech_seconds(r.body["text"]) for r in requests_made)
+    assert decoded_seconds(audio) == pytest.approx(spoken, abs=0.01)
+
+
+def test_ffmpeg_runs_are_counted(home_assistant: HomeAssistant) -> None:
+    """The counting wrapper is the ffmpeg Home Assistant uses (else the test above proves
+    nothing): a format Aura cannot make (stereo FLAC) is converted, and that run is seen."""
+    ha = home_assistant
+    before = ffmpeg_runs(ha.config_dir)
+    audio = tts_get_url_audio(ha, "Converted.", {**VOICE_PE, "preferred_sample_channels": 2})
+    assert probe(audio)["channels"] == "2"
+    assert len(ffmpeg_runs(ha.config_dir)) > len(before)
 
 
 @pytest.mark.parametrize("language", ["en", "es"])

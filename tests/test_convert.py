@@ -115,7 +115,11 @@ def failing_ffmpeg(hass: HomeAssistant, tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("voice", "language", "options"),
     [
-        ("#g1_aura-2-thalia-en", "en", {"preferred_format": "flac", "preferred_sample_rate": 44100}),
+        (
+            "#g1_aura-2-thalia-en",
+            "en",
+            {"preferred_format": "flac", "preferred_sample_rate": 44100},
+        ),
         (
             "#g1_aura-2-nestor-es",
             "es",

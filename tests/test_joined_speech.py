@@ -147,9 +147,7 @@ async def test_voice_pe_gets_flac_made_by_aura(
     sentences = ANSWERS[language]
     with patch("custom_components.aura_tts.tts.convert_audio", side_effect=AssertionError):
         if word_by_word:
-            audio = await speak_sentence_by_sentence(
-                hass, fake_api, sentences, VOICE_PE, language
-            )
+            audio = await speak_sentence_by_sentence(hass, fake_api, sentences, VOICE_PE, language)
         else:
             audio = await speak(hass, " ".join(sentences), VOICE_PE, language=language)
     requests = fake_api.tts_requests()
