@@ -158,3 +158,72 @@ async def test_voice_pe_gets_flac_made_by_aura(
     await asyncio.to_thread(flac_test, audio)
     spoken = sum(speech_seconds(request.body["text"]) for request in requests)
     assert await asyncio.to_thread(decoded_seconds, audio) == pytest.approx(spoken, abs=0.01)
+
+
+LONG_FIRST_SENTENCES = {
+    "en": (
+        "The living room lights are off and the blinds are down, so the house is ready for "
+        "the night, but the back door is still unlocked and the garage is open. "
+        "Shall I close them?"
+    ),
+    "es": (
+        "Las luces del salón están apagadas y las persianas bajadas, así que la casa está "
+        "lista para la noche, pero la puerta trasera sigue abierta y el garaje también. "
+        "¿Las cierro?"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "options"),
+    [("en", {"preferred_format": "flac"}), ("es", {"preferred_format": "mp3"})],
+)
+async def test_a_long_first_sentence_starts_speaking_at_its_first_clause(
+    hass: HomeAssistant, fake_api: FakeAimlApi, language: str, options: dict[str, Any]
+) -> None:
+    """An agent writing a 150-character first sentence in 4-character deltas is heard from
+    its first clause, not from the end of the sentence.
+
+    Fails if the first request waits for the sentence's end (the old rule: the generator
+    then waits in vain), if a piece is cut inside a word, or if text is lost or reordered.
+    """
+    text = LONG_FIRST_SENTENCES[language]
+    first_sentence_end = text.index(". " if language == "en" else "bién. ") + 1
+    first_clause = text[: text.index(", ") + 1]
+    assert len(first_clause) >= 40
+    heard_at: list[int] = []
+
+    async def deltas() -> AsyncGenerator[str]:
+        # An agent's deltas reach Home Assistant one by one; each gives the speech a turn.
+        for end in range(4, len(text) + 4, 4):
+            yield text[end - 4 : end]
+            if not heard_at:
+                if end > len(first_clause):  # the clause and the space after it are written
+                    await wait_for_requests(fake_api, 1)
+                    heard_at.append(end)
+                await asyncio.sleep(0)
+
+    stream = tts.async_create_stream(hass, ENTITY_ID, language=language, options=options)
+    stream.async_set_message_stream(deltas())
+    audio = await collect(stream)
+
+    requests = fake_api.tts_requests()
+    assert requests[0].body["text"] == first_clause
+    assert heard_at
+    assert heard_at[0] < first_sentence_end
+    texts = [r.body["text"] for r in requests]
+    assert " ".join(texts).split() == text.split()  # nothing lost, no word cut
+    assert all(t.endswith((".", "?")) for t in texts[1:])  # later pieces: whole sentences
+    spoken = sum(speech_seconds(t) for t in texts)
+    seconds = await asyncio.to_thread(decoded_seconds, audio)
+    assert spoken <= seconds + 0.01 <= spoken + 0.02 + JOIN_SLACK[options["preferred_format"]] * 3
+
+
+async def test_a_whole_message_is_not_cut_at_clauses(
+    hass: HomeAssistant, fake_api: FakeAimlApi
+) -> None:
+    """tts.speak gives the whole text at once: one request, however long its first sentence.
+
+    Fails if the clause rule for text being written also cuts a message that is complete."""
+    await speak(hass, LONG_FIRST_SENTENCES["en"], {"preferred_format": "flac"})
+    assert [r.body["text"] for r in fake_api.tts_requests()] == [LONG_FIRST_SENTENCES["en"]]

@@ -18,7 +18,7 @@ from custom_components.aura_tts.audio import (
 )
 from custom_components.aura_tts.errors import BadResponseError
 from custom_components.aura_tts.join.wav import WavJoiner
-from custom_components.aura_tts.text import sentences, split_text
+from custom_components.aura_tts.text import first_clause_end, sentences, split_text
 from custom_components.aura_tts.voices import (
     VOICES,
     Generation,
@@ -191,3 +191,32 @@ def test_plan_output(wanted: tuple[object, ...], encoding: str, convert: bool) -
     assert plan.request.encoding == encoding
     assert plan.convert is convert
     assert plan.extension == (wanted[0] or "mp3")
+
+
+@pytest.mark.parametrize(
+    ("text", "end"),
+    [
+        ("The kitchen lights are on and the blinds are down, so", "down, "),
+        ("The kitchen lights are on and the blinds are down,", None),  # no space yet
+        ("Short, and then a much longer clause that keeps going; then", "going; "),
+        ("It costs 1,000 dollars and arrives at 10:30 tomorrow morning, ok", "morning, "),
+        ("The well-known recipe uses e.g. butter and other things - like", "things - "),
+        ("Las luces del salón están apagadas y las persianas bajadas, así", "bajadas, "),
+        (
+            "客厅的灯已经关了窗帘也拉下来了所以房子已经准备好过夜了现在可以休息了吗好的谢谢你\uff0c明天见",
+            "谢谢你\uff0c",
+        ),
+    ],
+)
+def test_first_clause_end_never_cuts_a_word_number_or_abbreviation(
+    text: str, end: str | None
+) -> None:
+    """Fails if the first clause ends inside a number (1,000; 10:30), a hyphenated word or
+    an abbreviation, before 40 characters, or before the space that shows it is over."""
+    cut = first_clause_end(text, 40)
+    if end is None:
+        assert cut is None
+    else:
+        assert cut is not None
+        assert text[:cut].endswith(end)
+        assert cut >= 40

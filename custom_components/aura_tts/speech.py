@@ -22,7 +22,7 @@ from .api import MAX_CONCURRENT_REQUESTS, MAX_TEXT_LENGTH, AuraClient
 from .audio import AudioFormat
 from .errors import AuraError, MessageTooLongError
 from .join import joiner_for
-from .text import best_cut, clean_text, split_text
+from .text import best_cut, clean_text, first_clause_end, split_text
 
 LOOKAHEAD = 4  # pieces synthesized ahead of the one playing
 # Far beyond any announcement (about 20 minutes of speech, 10 requests): a longer message is
@@ -31,6 +31,10 @@ MAX_MESSAGE_LENGTH: Final = 20_000
 # Text that runs this long without a sentence end (an LLM writing without punctuation) is
 # cut at its last clause or word: audio starts, and the detector never rescans a long buffer.
 RUN_LIMIT: Final = 400
+# An answer written as it is spoken (Assist) may start with a clause this long, rather than
+# wait for its first sentence to end: about 2.5 s of speech, longer than the agent takes to
+# write the rest of a long sentence and Aura to start on it, so the audio never waits.
+FIRST_CLAUSE_MIN: Final = 40
 # Characters that can end a sentence for sentence_stream; text without them cannot.
 _MAY_END_SENTENCE = re.compile(r"[.!?\u2026\u061f\u0964\u0965\u3002\uff01\uff1f\n]")
 _END = object()
@@ -46,9 +50,11 @@ class _TextPieces:
 
     limit: int
     max_length: int = MAX_MESSAGE_LENGTH
+    first_clause_min: int = FIRST_CLAUSE_MIN
     sentences: deque[str] = field(default_factory=deque)
     finished: bool = False
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    added: int = 0  # sentences (or cut runs) so far
 
     async def read(self, text: AsyncIterable[str]) -> None:
         """Cut the text into sentences as it arrives.
@@ -56,13 +62,19 @@ class _TextPieces:
         sentence_stream rescans everything it holds on every chunk. Chunks that cannot end
         a sentence are held back from it (unless what it holds may end one once more text
         comes), and a run past RUN_LIMIT is cut here, so the work stays linear.
+
+        Text that arrives in several chunks is being written: its first piece may end at
+        a clause (``first_clause_min`` characters or more) instead of its first sentence.
+        A whole message (one chunk) is cut at sentences only.
         """
         detector = SentenceBoundaryDetector()
         held = ""  # text not given to the detector yet
         maybe_ending = False  # the detector holds a sentence end it cannot confirm yet
         total = 0
+        chunks = 0
         try:
             async for chunk in text:
+                chunks += 1
                 total += len(chunk)
                 if total > self.max_length:
                     raise MessageTooLongError(
@@ -74,9 +86,16 @@ class _TextPieces:
                         self._add(sentence)
                     held = ""
                     maybe_ending = bool(_MAY_END_SENTENCE.search(detector.remaining_text))
-                while _held_length(detector) + len(held) > RUN_LIMIT:
+                while (run_length := _held_length(detector) + len(held)) > RUN_LIMIT or (
+                    chunks > 1 and not self.added and run_length >= self.first_clause_min
+                ):
                     run = detector.current_sentence + detector.remaining_text + held
-                    cut = best_cut(run, RUN_LIMIT)
+                    if run_length > RUN_LIMIT:
+                        cut = best_cut(run, RUN_LIMIT)
+                    elif (clause := first_clause_end(run, self.first_clause_min)) is not None:
+                        cut = clause
+                    else:
+                        break
                     self._add(run[:cut])
                     detector = SentenceBoundaryDetector()
                     held = run[cut:]
@@ -93,6 +112,7 @@ class _TextPieces:
         if sentence.strip():
             # A sentence over the limit becomes several parts here, so packing stays simple.
             self.sentences.extend(split_text(sentence, self.limit))
+            self.added += 1
             self.changed.set()
 
     async def next_piece(self) -> str | None:

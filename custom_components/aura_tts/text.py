@@ -15,7 +15,11 @@ import unicodedata
 
 from sentence_stream import stream_to_sentences
 
-_CLAUSE_END = re.compile(r"[,;:\u2013\u2014\u3001\uff0c\uff1b\uff1a]\s*")
+# Where a clause ends: a comma, semicolon or colon before a space (so never inside "1,000"
+# or "10:30"), a dash between spaces (never inside "well-known"), or a CJK clause mark.
+_CLAUSE_END = re.compile(
+    r"(?:[,;:](?=\s)|(?<=\s)[-\u2013\u2014](?=\s)|[\u3001\uff0c\uff1b\uff1a])\s*"
+)
 # C0 and C1 control characters, except tab, line feed and carriage return (spacing).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Aura reads text, not SSML: tags written for other engines would be read out or refused.
@@ -69,6 +73,16 @@ def _fit(sentence: str, limit: int) -> Iterator[str]:
             yield head
     if sentence:
         yield sentence
+
+
+def first_clause_end(text: str, minimum: int) -> int | None:
+    """Where the first clause of ``text`` at least ``minimum`` characters long ends.
+
+    None while no such clause end is known: a comma, semicolon or colon counts only once the
+    space after it has arrived, so a word, a number or an abbreviation is never cut.
+    """
+    match = _CLAUSE_END.search(text, max(0, minimum - 1))
+    return None if match is None else match.end()
 
 
 def best_cut(text: str, limit: int) -> int:
