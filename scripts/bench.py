@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from typing import Any
+from unittest.mock import patch
 
 import aiohttp
 
@@ -38,6 +39,20 @@ ANNOUNCEMENT = (
     "the heating comes on. Tomorrow will be cloudy with light rain in the afternoon and a "
     "high of twelve degrees. Your first meeting starts at nine, and the bins go out tonight."
 )  # about 20 seconds of speech
+
+VOICE_PE = {
+    "preferred_format": "flac",
+    "preferred_sample_rate": 48000,
+    "preferred_sample_channels": 1,
+    "preferred_sample_bytes": 2,
+}
+# An agent's answer whose first sentence is 150 characters, written in 4-character deltas.
+LONG_FIRST_SENTENCE = (
+    "The living room lights are off and the blinds are down, so the house is ready for the "
+    "night, but the back door is still unlocked and the garage is open. Shall I close them?"
+)
+DELTA_CHARACTERS = 4
+DELTAS_PER_SECOND = 20
 
 ASSIST_ANSWER = [
     "It is twelve degrees outside and the sky is mostly cloudy right now.",
@@ -83,6 +98,31 @@ class Fake:
         """Stop the process."""
         self.process.terminate()
         await self.process.wait()
+
+
+class PieceRecorder:
+    """Records the text of every synthesis request Aura TTS makes (its pieces)."""
+
+    def __init__(self) -> None:
+        """Wrap AuraClient.async_stream_audio."""
+        from custom_components.aura_tts.api import AuraClient
+        from custom_components.aura_tts.audio import AudioFormat
+
+        self.texts: list[str] = []
+        original = AuraClient.async_stream_audio
+        recorder = self
+
+        def recording(
+            self: AuraClient, voice_id: str, text: str, audio_format: AudioFormat
+        ) -> AsyncGenerator[bytes]:
+            recorder.texts.append(text)
+            return original(self, voice_id, text, audio_format)
+
+        AuraClient.async_stream_audio = recording  # type: ignore[method-assign]
+
+    def since(self, count: int) -> list[str]:
+        """The pieces asked for after the first ``count``."""
+        return self.texts[count:]
 
 
 class FfmpegCounter:
@@ -237,6 +277,52 @@ class Bench:
         written: float = first_sentence_done.result()
         return timing.first_byte - written
 
+    async def streamed_answer(
+        self, entity_id: str, options: dict[str, Any], *, sentences: list[str] | None = None
+    ) -> bytes:
+        """All audio of a 5-sentence answer written at TOKENS_PER_SECOND (5 pieces)."""
+        from homeassistant.components import tts
+
+        answer = sentences or [self.unique(ASSIST_ANSWER[0]), *ASSIST_ANSWER[1:]]
+
+        async def agent() -> AsyncGenerator[str]:
+            for sentence in answer:
+                for word in sentence.split(" "):
+                    await asyncio.sleep(1 / TOKENS_PER_SECOND)
+                    yield word + " "
+
+        stream = tts.async_create_stream(self.hass, entity_id, options=options)
+        stream.async_set_message_stream(agent())
+        audio = bytearray()
+        async with self.session.get(self.base + stream.url) as response:
+            response.raise_for_status()
+            async for chunk in response.content.iter_any():
+                audio += chunk
+        return bytes(audio)
+
+    async def first_clause(self, entity_id: str) -> tuple[float, float]:
+        """Seconds from the agent's first delta to the first audio byte, and to the end of
+        the first clause's writing, for LONG_FIRST_SENTENCE written delta by delta."""
+        from homeassistant.components import tts
+
+        text = self.unique(LONG_FIRST_SENTENCE)
+        clause_written = asyncio.get_running_loop().create_future()
+        clause_end = text.index(", ", 40) + 2
+        started = time.monotonic()
+
+        async def agent() -> AsyncGenerator[str]:
+            for end in range(DELTA_CHARACTERS, len(text) + DELTA_CHARACTERS, DELTA_CHARACTERS):
+                if end > DELTA_CHARACTERS:
+                    await asyncio.sleep(1 / DELTAS_PER_SECOND)
+                yield text[end - DELTA_CHARACTERS : end]
+                if end >= clause_end and not clause_written.done():
+                    clause_written.set_result(time.monotonic() - started)
+
+        stream = tts.async_create_stream(self.hass, entity_id, options={"preferred_format": "wav"})
+        stream.async_set_message_stream(agent())
+        timing = await self._fetch(self.base + stream.url, started)
+        return timing.first_byte, clause_written.result()
+
     async def long_text(self, entity_id: str, *, parallel: bool) -> float:
         """Wall time for about 10,000 characters: one message, or piece after piece."""
         self.serial += 1
@@ -267,6 +353,37 @@ class Bench:
             name for name, count in (("Home Assistant", ha), ("Aura TTS", ours)) if count
         )
         return cpu * 1000, ffmpeg_cpu * 1000, who or "no"
+
+    async def wav_then_our_ffmpeg(self, entity_id: str, *, pieces: bool) -> Timing:
+        """Baseline for FLAC: the path before Aura made FLAC (Aura's WAV, our ffmpeg)."""
+        from homeassistant.components import tts
+
+        from custom_components.aura_tts.convert import convert_audio
+
+        wav_options = {"preferred_format": "wav"}
+        started = time.monotonic()
+        if pieces:
+
+            async def wav() -> AsyncGenerator[bytes]:
+                yield await self.streamed_answer(entity_id, wav_options)
+
+        else:
+            stream = tts.async_create_stream(self.hass, entity_id, options=wav_options)
+            stream.async_set_message(self.unique(ANNOUNCEMENT))
+
+            async def wav() -> AsyncGenerator[bytes]:
+                async with self.session.get(self.base + stream.url) as response:
+                    async for chunk in response.content.iter_any():
+                        yield chunk
+
+        first = None
+        size = 0
+        async for chunk in convert_audio(self.hass, wav(), "flac", 48000, 1, 2):
+            if first is None:
+                first = time.monotonic() - started
+            size += len(chunk)
+        assert first is not None
+        return Timing(first, time.monotonic() - started, size)
 
     async def ha_converts(self, entity_id: str, to: dict[str, Any]) -> None:
         """Baseline: Aura's 24 kHz WAV, converted by Home Assistant's own ffmpeg step.
@@ -319,7 +436,7 @@ def _ms(values: list[float]) -> str:
     return f"{statistics.median(values) * 1000:,.0f} ms"
 
 
-async def _repeat(runs: int, measure: Callable[[], Awaitable[float]]) -> list[float]:
+async def _repeat[T](runs: int, measure: Callable[[], Awaitable[T]]) -> list[T]:
     return [await measure() for _ in range(runs)]
 
 
@@ -327,6 +444,7 @@ async def run(runs: int) -> list[tuple[str, str, str]]:
     """All measurements; rows of (what, Aura TTS, baseline)."""
     counter = FfmpegCounter()
     asyncio.create_subprocess_exec = counter
+    recorder = PieceRecorder()
     realistic = await Fake.start("bench-key-realistic", REALISTIC_RTF)
     fast = await Fake.start("bench-key-fast", FAST_RTF)
     port = free_port()
@@ -380,6 +498,9 @@ async def run(runs: int) -> list[tuple[str, str, str]]:
                         f"{_ms(serial)} one piece after another",
                     )
                 )
+                rows += await _first_clause_rows(runs, bench, entity)
+                rows += await _voice_pe_rows(runs, bench, counter, fast_entity)
+                rows += await _join_rows(bench, recorder, fast_entity)
                 formats: dict[str, dict[str, Any]] = {
                     "wav 16 kHz mono 16-bit (satellites)": {
                         "preferred_format": "wav",
@@ -388,7 +509,6 @@ async def run(runs: int) -> list[tuple[str, str, str]]:
                         "preferred_sample_bytes": 2,
                     },
                     "mp3 (tts.speak default)": {"preferred_format": "mp3"},
-                    "flac": {"preferred_format": "flac"},
                 }
                 for name, options in formats.items():
                     ours = await _costs(runs, bench, counter, fast_entity, options, native=True)
@@ -426,6 +546,89 @@ async def _costs(
 
     action = ask_aura_tts if native else convert_in_ha
     return [await bench.cost(counter, action) for _ in range(runs)]
+
+
+async def _first_clause_rows(runs: int, bench: Bench, entity: str) -> list[tuple[str, str, str]]:
+    """Assist with a 150-character first sentence: the first clause rule against none."""
+    clause = await _repeat(runs, lambda: bench.first_clause(entity))
+    with patch("custom_components.aura_tts.speech.first_clause_end", return_value=None):
+        sentence = await _repeat(runs, lambda: bench.first_clause(entity))
+    first = [t[0] for t in clause]
+    written = [t[1] for t in clause]
+    return [
+        (
+            f"Assist, 150-character first sentence in {DELTA_CHARACTERS}-character deltas at "
+            f"{DELTAS_PER_SECOND}/s: agent's first delta -> first audio byte",
+            f"{_ms(first)} (first clause written at {_ms(written)}; goal <= "
+            f"{statistics.median(written) * 1000 + TTFB_MS + 100:,.0f} ms)",
+            f"{_ms([t[0] for t in sentence])} waiting for the whole first sentence",
+        )
+    ]
+
+
+async def _voice_pe_rows(
+    runs: int, bench: Bench, counter: FfmpegCounter, entity: str
+) -> list[tuple[str, str, str]]:
+    """Voice PE's FLAC: asked of Aura (joined by Aura TTS) against WAV + ffmpeg."""
+    rows = []
+    for name, pieces in (("one piece (20 s)", False), ("5-piece Assist answer", True)):
+        ours: list[tuple[float, float, str]] = []
+        base: list[tuple[float, float, str]] = []
+        ours_first: list[float] = []
+        base_first: list[float] = []
+        for _ in range(runs):
+            timing: list[Timing] = []
+
+            async def native(*, pieces: bool = pieces, timing: list[Timing] = timing) -> None:
+                if pieces:
+                    started = time.monotonic()
+                    await bench.streamed_answer(entity, VOICE_PE)
+                    timing.append(Timing(0.0, time.monotonic() - started, 0))
+                else:
+                    timing.append(await bench.speak(entity, bench.unique(ANNOUNCEMENT), VOICE_PE))
+
+            async def converted(*, pieces: bool = pieces, timing: list[Timing] = timing) -> None:
+                timing.append(await bench.wav_then_our_ffmpeg(entity, pieces=pieces))
+
+            ours.append(await bench.cost(counter, native))
+            base.append(await bench.cost(counter, converted))
+            ours_first.append(timing[0].first_byte)
+            base_first.append(timing[1].first_byte)
+        first = "" if pieces else f"; first byte {_ms(ours_first)}"
+        base_first_text = "" if pieces else f"; first byte {_ms(base_first)}"
+        rows.append(
+            (
+                f"Voice PE FLAC 48 kHz mono 16-bit, {name}: CPU per request (HA process + "
+                "ffmpeg), ffmpeg ran?",
+                _cpu(ours) + first,
+                f"{_cpu(base)}{base_first_text} (Aura's WAV, then ffmpeg: before this change)",
+            )
+        )
+    return rows
+
+
+async def _join_rows(
+    bench: Bench, recorder: PieceRecorder, entity: str
+) -> list[tuple[str, str, str]]:
+    """Each format's 5-piece answer: decoded length against the sum of its pieces."""
+    from tests.audio_checks import decoded_seconds
+    from tests.fake_aimlapi.sound import speech_seconds
+
+    cells = []
+    for fmt in ("flac", "mp3", "ogg", "aac", "wav"):
+        before = len(recorder.texts)
+        audio = await bench.streamed_answer(entity, {"preferred_format": fmt})
+        texts = recorder.since(before)
+        expected = sum(speech_seconds(text) for text in texts)
+        decoded = await asyncio.to_thread(decoded_seconds, audio)
+        cells.append(f"{fmt} {(decoded - expected) * 1000:+.0f} ms ({len(texts)} pieces)")
+    return [
+        (
+            "Multi-piece answer in each format: decoded length minus the sum of its pieces",
+            "; ".join(cells),
+            "one frame is 20-26 ms (Opus 20, mp3 26, AAC 46 at 22 kHz)",
+        )
+    ]
 
 
 def _cpu(samples: list[tuple[float, float, str]]) -> str:
