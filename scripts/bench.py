@@ -101,7 +101,7 @@ class Fake:
 
 
 class PieceRecorder:
-    """Records the text of every synthesis request Aura TTS makes (its pieces)."""
+    """Records the text and the audio of every synthesis request Aura TTS makes (its pieces)."""
 
     def __init__(self) -> None:
         """Wrap AuraClient.async_stream_audio."""
@@ -109,20 +109,21 @@ class PieceRecorder:
         from custom_components.aura_tts.audio import AudioFormat
 
         self.texts: list[str] = []
+        self.audio: list[bytearray] = []
         original = AuraClient.async_stream_audio
         recorder = self
 
-        def recording(
+        async def recording(
             self: AuraClient, voice_id: str, text: str, audio_format: AudioFormat
         ) -> AsyncGenerator[bytes]:
             recorder.texts.append(text)
-            return original(self, voice_id, text, audio_format)
+            recorder.audio.append(audio := bytearray())
+            async with contextlib.aclosing(original(self, voice_id, text, audio_format)) as chunks:
+                async for chunk in chunks:
+                    audio += chunk
+                    yield chunk
 
         AuraClient.async_stream_audio = recording  # type: ignore[method-assign]
-
-    def since(self, count: int) -> list[str]:
-        """The pieces asked for after the first ``count``."""
-        return self.texts[count:]
 
 
 class FfmpegCounter:
@@ -610,23 +611,22 @@ async def _voice_pe_rows(
 async def _join_rows(
     bench: Bench, recorder: PieceRecorder, entity: str
 ) -> list[tuple[str, str, str]]:
-    """Each format's 5-piece answer: decoded length against the sum of its pieces."""
+    """Each format's 5-piece answer: decoded length against its pieces decoded one by one."""
     from tests.audio_checks import decoded_seconds
-    from tests.fake_aimlapi.sound import speech_seconds
 
     cells = []
     for fmt in ("flac", "mp3", "ogg", "aac", "wav"):
-        before = len(recorder.texts)
+        before = len(recorder.audio)
         audio = await bench.streamed_answer(entity, {"preferred_format": fmt})
-        texts = recorder.since(before)
-        expected = sum(speech_seconds(text) for text in texts)
-        decoded = await asyncio.to_thread(decoded_seconds, audio)
-        cells.append(f"{fmt} {(decoded - expected) * 1000:+.0f} ms ({len(texts)} pieces)")
+        pieces = [bytes(piece) for piece in recorder.audio[before:]]
+        separately = sum([await asyncio.to_thread(decoded_seconds, p) for p in pieces])
+        joined = await asyncio.to_thread(decoded_seconds, audio)
+        cells.append(f"{fmt} {(joined - separately) * 1000:+.0f} ms ({len(pieces)} pieces)")
     return [
         (
-            "Multi-piece answer in each format: decoded length minus the sum of its pieces",
+            "Multi-piece answer in each format: decoded length minus its pieces decoded one by one",
             "; ".join(cells),
-            "one frame is 20-26 ms (Opus 20, mp3 26, AAC 46 at 22 kHz)",
+            "one frame: Opus 20 ms, mp3 26 ms, AAC 46 ms (22.05 kHz)",
         )
     ]
 

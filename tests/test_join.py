@@ -17,12 +17,14 @@ import pytest
 from custom_components.aura_tts.audio import AudioFormat
 from custom_components.aura_tts.errors import BadResponseError
 from custom_components.aura_tts.join import Joiner, RawJoiner, joiner_for
+from custom_components.aura_tts.join.adts import adts_frame
 from custom_components.aura_tts.join.flac import (
     FlacJoiner,
     frame_is_whole,
     parse_frame_header,
     renumbered,
 )
+from custom_components.aura_tts.join.mp3 import mp3_frame
 from custom_components.aura_tts.join.ogg import packet_samples
 from tests.audio_checks import flac_test
 
@@ -253,3 +255,124 @@ def test_raw_pcm_joins_as_it_is() -> None:
     joiner = joiner_for(AudioFormat("linear16", "none", 16000))
     assert isinstance(joiner, RawJoiner)
     assert join(joiner, [b"\x01\x02", b"\x03\x04"], 1) == b"\x01\x02\x03\x04"
+
+
+def flac_piece(tmp_path: Path, frame_size: int, seconds: float = 0.5) -> bytes:
+    """A 16 kHz FLAC file whose blocks have ``frame_size`` samples."""
+    path = tmp_path / f"blocks-{frame_size}-{seconds}.flac"
+    lavfi = f"sine=frequency=300:sample_rate=16000:duration={seconds}"
+    command = ["ffmpeg", "-y", "-v", "error", "-f", "lavfi", "-i", lavfi, "-c:a", "flac"]
+    subprocess.run([*command, "-frame_size", str(frame_size), str(path)], check=True)
+    return path.read_bytes()
+
+
+def test_flac_pieces_with_different_block_sizes_join(tmp_path: Path) -> None:
+    """Blocks of 192, 576, 1152 and 4096 samples (each a different header code) in one stream.
+
+    Fails if a block-size code is read wrong (the next header would not be found where the
+    frame numbers say, or the decoded length would be off)."""
+    pieces = [flac_piece(tmp_path, size) for size in (192, 576, 1152, 4096, 1000)]
+    joined = join(FlacJoiner(), pieces, 1500)
+    flac_test(joined)
+    assert decode(joined, 16000) == (5 * 8000, "")
+
+
+def test_a_flac_block_larger_than_the_stream_declares_is_refused(tmp_path: Path) -> None:
+    """Fails if a later piece's block, larger than the first STREAMINFO allows, goes out
+    (decoders such as Voice PE's allocate by the declared maximum)."""
+    pieces = [flac_piece(tmp_path, 1024), flac_piece(tmp_path, 8192, 1.0)]
+    with pytest.raises(BadResponseError, match="larger than declared"):
+        join(FlacJoiner(), pieces, 4096)
+
+
+STREAMINFO_16K = bytes.fromhex(
+    "0010100000000000000003e800f00000000000000000000000000000000000000000"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"fX", "not FLAC"),
+        (b"fLaC\x80\x00\x00\x0a" + bytes(10), "short STREAMINFO"),
+        (b"fLaC\x81\x00\x00\x04" + bytes(4), "without STREAMINFO"),
+        (b"fLaC\x04\x7f\xff\xff", "too large"),
+        (b"fLaC\x80\x00\x00\x22" + STREAMINFO_16K + bytes(40), "damaged FLAC frame"),
+        (b"fLaC\x80\x00\x00\x22" + STREAMINFO_16K, "without frames"),
+    ],
+)
+def test_broken_flac_is_refused(data: bytes, error: str) -> None:
+    """Fails if a damaged or foreign answer is passed on as FLAC."""
+    with pytest.raises(BadResponseError, match=error):
+        join(FlacJoiner(), [data], 7)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"\xff\xf8\x69\x08\xc0\x00\x00",  # a two-byte number whose second byte is not 10xxxxxx
+        b"\xff\xf8\x69\x08\xff\x80\x80",  # no number starts with eight one bits
+        b"\xff\xf8\x09\x08\x00\x00\x00",  # block size code 0 is reserved
+        b"\xff\xf8\x69\x08\x00\x00\x00",  # a CRC-8 that does not match
+    ],
+)
+def test_what_only_looks_like_a_flac_frame_header_is_not_one(header: bytes) -> None:
+    """Fails if bytes inside audio data could be taken for the next frame's header."""
+    assert parse_frame_header(header) is None
+
+
+def test_mp3_between_frames_junk_and_tags_go(tmp_path: Path) -> None:
+    """An ID3 tag and junk (with sync-like bytes) between frames are dropped; a tag larger
+    than speech ever has is refused. Fails if junk reaches the listener or resync fails."""
+    piece = encode(tmp_path, "mp3", 22050, "sine", 440, 0.5)
+    frames = join(joiner_for(FORMATS["mp3"][0]), [piece], 4096)
+    junk = b"\x00\xff\x12\xffjunk" * 20 + b"ID3\x04\x00\x00\x00\x00\x00\x05hello"
+    first = mp3_frame(frames, 0)
+    assert first is not None
+    dirty = frames[: first.length] + junk + frames[first.length :]
+    assert join(joiner_for(FORMATS["mp3"][0]), [dirty], 100) == frames
+    huge_tag = b"ID3\x04\x00\x00\x7f\x7f\x7f\x7f"
+    with pytest.raises(BadResponseError, match="too large"):
+        join(joiner_for(FORMATS["mp3"][0]), [huge_tag + piece], 100)
+
+
+def test_ogg_with_a_header_spanning_pages_and_mismatched_pieces(tmp_path: Path) -> None:
+    """OpusTags over several pages (a long comment) joins; a stereo piece after a mono one,
+    Vorbis instead of Opus, and a piece of headers only are refused."""
+    lavfi = "sine=frequency=300:sample_rate=48000:duration=0.5"
+    base = ["ffmpeg", "-y", "-v", "error", "-f", "lavfi", "-i", lavfi]
+
+    def ogg(name: str, *options: str) -> bytes:
+        path = tmp_path / f"{name}.ogg"
+        subprocess.run([*base, *options, "-f", "ogg", str(path)], check=True)
+        return path.read_bytes()
+
+    long_comment = ogg("tags", "-c:a", "libopus", "-metadata", "comment=" + "x" * 70_000)
+    mono = ogg("mono", "-c:a", "libopus")
+    joined = join(joiner_for(FORMATS["ogg"][0]), [long_comment, mono], 5000)
+    samples, problems = decode(joined, 48000)
+    assert problems == ""
+    assert samples > 48000 - 960
+    stereo = ogg("stereo", "-c:a", "libopus", "-ac", "2")
+    with pytest.raises(BadResponseError, match="different formats"):
+        join(joiner_for(FORMATS["ogg"][0]), [mono, stereo], 5000)
+    vorbis = ogg("vorbis", "-c:a", "libvorbis")
+    with pytest.raises(BadResponseError, match="not Opus"):
+        join(joiner_for(FORMATS["ogg"][0]), [vorbis], 5000)
+    headers_only = mono[: mono.index(b"OggS", mono.index(b"OpusTags"))]
+    with pytest.raises(BadResponseError, match="without Opus packets"):
+        join(joiner_for(FORMATS["ogg"][0]), [headers_only], 5000)
+
+
+def test_a_wav_header_cut_short_is_an_error() -> None:
+    """Fails if a piece that ends inside its WAV header passes silently."""
+    joiner = joiner_for(FORMATS["wav"][0])
+    joiner.feed(b"RIFF\x00\x00")
+    with pytest.raises(BadResponseError, match="incomplete WAV header"):
+        joiner.end_piece()
+
+
+def test_adts_frames_with_reserved_rates_are_not_frames() -> None:
+    """Fails if an ADTS-like header with a reserved sample rate index is taken for a frame."""
+    assert adts_frame(b"\xff\xf1\x3c\x80\x02\x00\x00", 0) is None  # rate index 15
+    assert adts_frame(b"\xff\xf1\x50\x80\x00\x1f\xfc", 0) is None  # shorter than its header

@@ -22,17 +22,9 @@ def adts_frame(data: bytes | bytearray, start: int) -> Frame | None:
     return Frame(length, (profile, rate_index, channels))
 
 
-def samples_in(data: bytes | bytearray, start: int) -> int:
-    """Samples in the ADTS frame at ``start`` (1024 per raw data block)."""
-    return 1024 * ((data[start + 6] & 0x03) + 1)
-
-
 class AdtsJoiner(FramedJoiner):
     """Join ADTS pieces: every frame stands alone, so only tags between them go."""
 
-    format_name = "AAC"
-    header_size = _HEADER
-
-    def frame_at(self, data: bytes | bytearray, start: int) -> Frame | None:
-        """The ADTS frame at ``start``."""
-        return adts_frame(data, start)
+    def __init__(self) -> None:
+        """Start before the first piece."""
+        super().__init__("AAC", _HEADER, adts_frame)

@@ -35,7 +35,7 @@ _STREAMINFO_SIZE = 34
 _SUBSET_MAX_BLOCK = 4608
 _MIN_BLOCK = 16
 _MAX_HEADER = 16  # sync (2), codes (2), number (up to 7), block size (2), rate (2), CRC-8
-_MAX_METADATA = 16 * 1024 * 1024
+_MAX_METADATA = 1024 * 1024  # cover art is not sent with speech
 _CRC16_POLY = 0x8005
 
 type _Bytes = bytes | bytearray | memoryview
@@ -260,6 +260,7 @@ class FlacJoiner:
         self._in_frames = False  # past the metadata
         self._header: FrameHeader | None = None  # of the frame at the buffer's start
         self._search_from = 0
+        self._frames_in_piece = 0
 
     def feed(self, chunk: bytes) -> bytes:
         """Take the next bytes of the current piece; return what goes out now."""
@@ -275,14 +276,14 @@ class FlacJoiner:
         """The current piece is complete: its last frame goes out if it is whole."""
         if self.single:
             return b""
-        if not self._in_frames:
-            raise BadResponseError("the service sent FLAC audio without frames")
-        out = self._complete_frames(final=True)
+        out = self._complete_frames(final=True) if self._in_frames else b""
         if self._buffer:
             header = self._header or parse_frame_header(self._buffer)
             if header is None or not frame_is_whole(self._buffer):
                 raise BadResponseError("the audio was cut short")
             out += self._emit(bytes(self._buffer), header)
+        if not self._frames_in_piece:
+            raise BadResponseError("the service sent FLAC audio without frames")
         self._start_piece()
         return out
 
@@ -377,6 +378,7 @@ class FlacJoiner:
             raise BadResponseError("the service sent a FLAC block larger than declared")
         out = renumbered(frame, header, self._samples_out)
         self._samples_out += header.block_size
+        self._frames_in_piece += 1
         return out
 
     def finish(self) -> bytes:

@@ -8,13 +8,14 @@ would stop players or make them show the first piece's duration.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import BadResponseError
 
 _ID3V2_HEADER = 10
 _ID3V1_SIZE = 128
-_MAX_TAG = 16 * 1024 * 1024
+_MAX_TAG = 1024 * 1024  # cover art is not sent with speech
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,22 +38,24 @@ def id3v2_size(data: bytes | bytearray) -> int | None:
     return _ID3V2_HEADER + size + footer
 
 
+type FrameReader = Callable[[bytes | bytearray, int], Frame | None]
+
+
 class FramedJoiner:
-    """Join pieces of a framed format; subclasses read their frame headers."""
+    """Join pieces of a framed format, whose frame headers ``frame_at`` reads."""
 
-    format_name = ""
-    header_size = 4  # bytes needed to read a frame header
+    def __init__(self, format_name: str, header_size: int, frame_at: FrameReader) -> None:
+        """Start before the first piece; set ``single`` to pass one whole file through.
 
-    def __init__(self) -> None:
-        """Start before the first piece; set ``single`` to pass one whole file through."""
+        ``header_size`` is how many bytes ``frame_at`` needs to read a frame header.
+        """
+        self.format_name = format_name
+        self.header_size = header_size
+        self.frame_at = frame_at
         self.single = False
         self._params: tuple[int, ...] | None = None  # of the stream's first audio frame
         self._buffer = bytearray()
         self._frames_in_piece = 0
-
-    def frame_at(self, data: bytes | bytearray, start: int) -> Frame | None:
-        """The frame whose header is at ``start``, or None if there is none."""
-        raise NotImplementedError
 
     def feed(self, chunk: bytes) -> bytes:
         """Take the next bytes of the current piece; return the whole frames among them."""

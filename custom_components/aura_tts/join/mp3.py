@@ -49,9 +49,6 @@ def _describes_file(data: bytes | bytearray, start: int) -> bool:
 class Mp3Joiner(FramedJoiner):
     """Join mp3 pieces: only audio frames go out (no tags, no Xing/Info/VBRI frames)."""
 
-    format_name = "mp3"
-    header_size = 4
-
-    def frame_at(self, data: bytes | bytearray, start: int) -> Frame | None:
-        """The mp3 frame at ``start``."""
-        return mp3_frame(data, start)
+    def __init__(self) -> None:
+        """Start before the first piece."""
+        super().__init__("mp3", 4, mp3_frame)
