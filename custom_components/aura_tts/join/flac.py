@@ -222,9 +222,14 @@ def frame_is_whole(frame: _Bytes) -> bool:
     return len(frame) > 2 and _crc16(frame[:-2]) == int.from_bytes(frame[-2:], "big")
 
 
+def declared_max_block(info: StreamInfo) -> int:
+    """The largest block the joined stream declares: the first piece's, or the subset's."""
+    return min(65535, max(info.max_block, _SUBSET_MAX_BLOCK))
+
+
 def streaminfo_block(info: StreamInfo) -> bytes:
     """A last-metadata-block STREAMINFO for a stream of unknown length, block sizes 16 up."""
-    max_block = min(65535, max(info.max_block, _SUBSET_MAX_BLOCK))
+    max_block = declared_max_block(info)
     packed = (info.sample_rate << 44) | ((info.channels - 1) << 41) | ((info.bits - 1) << 36)
     body = struct.pack(">HH3s3s", _MIN_BLOCK, max_block, bytes(3), bytes(3))
     body += packed.to_bytes(8, "big") + bytes(16)  # total samples unknown, no MD5
@@ -374,7 +379,7 @@ class FlacJoiner:
     def _emit(self, frame: bytes, header: FrameHeader) -> bytes:
         info = self._info
         assert info is not None
-        if header.block_size > max(info.max_block, _SUBSET_MAX_BLOCK):
+        if header.block_size > declared_max_block(info):
             raise BadResponseError("the service sent a FLAC block larger than declared")
         out = renumbered(frame, header, self._samples_out)
         self._samples_out += header.block_size
