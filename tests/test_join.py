@@ -162,7 +162,9 @@ def test_a_single_piece_passes_through_unchanged(tmp_path: Path, fmt: str) -> No
     assert join(joiner, [piece], 333) == piece
 
 
-@pytest.mark.parametrize(("fmt", "rate"), [("flac", 48000), ("mp3", 22050), ("ogg", 48000)])
+@pytest.mark.parametrize(
+    ("fmt", "rate"), [("flac", 48000), ("mp3", 22050), ("ogg", 48000), ("aac", 22050)]
+)
 def test_a_piece_cut_short_is_an_error_and_what_went_out_decodes(
     tmp_path: Path, fmt: str, rate: int
 ) -> None:
