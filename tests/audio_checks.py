@@ -6,6 +6,7 @@ No Home Assistant imports: the end-to-end tests (e2e/) use these too.
 from __future__ import annotations
 
 import shutil
+import struct
 import subprocess
 
 
@@ -73,3 +74,16 @@ def flac_test(audio: bytes) -> None:
     ]
     if problems:
         raise subprocess.CalledProcessError(1, command, result.stdout, "\n".join(problems[:5]))
+
+
+def ogg_pages(audio: bytes) -> list[tuple[int, int, int, int]]:
+    """(flags, granule position, serial, sequence) of every Ogg page."""
+    pages, offset = [], 0
+    while offset < len(audio):
+        assert audio[offset : offset + 4] == b"OggS"
+        flags, granule, serial, sequence = struct.unpack_from("<xBqII", audio, offset + 4)
+        segments = audio[offset + 26]
+        body = sum(audio[offset + 27 : offset + 27 + segments])
+        pages.append((flags, granule, serial, sequence))
+        offset += 27 + segments + body
+    return pages

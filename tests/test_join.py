@@ -26,7 +26,7 @@ from custom_components.aura_tts.join.flac import (
 )
 from custom_components.aura_tts.join.mp3 import mp3_frame
 from custom_components.aura_tts.join.ogg import packet_samples
-from tests.audio_checks import flac_test
+from tests.audio_checks import flac_test, ogg_pages
 
 # format -> (what Aura is asked for, ffmpeg's encoder options, muxer)
 FORMATS: dict[str, tuple[AudioFormat, list[str], str]] = {
@@ -85,19 +85,6 @@ def packet_count(audio: bytes) -> int:
     command = ["ffprobe", "-v", "error", "-count_packets", "-show_entries"]
     command += ["stream=nb_read_packets", "-of", "csv=p=0", "pipe:0"]
     return int(subprocess.run(command, input=audio, capture_output=True, check=True).stdout)
-
-
-def ogg_pages(audio: bytes) -> list[tuple[int, int, int, int]]:
-    """(flags, granule position, serial, sequence) of every Ogg page."""
-    pages, offset = [], 0
-    while offset < len(audio):
-        assert audio[offset : offset + 4] == b"OggS"
-        flags, granule, serial, sequence = struct.unpack_from("<xBqII", audio, offset + 4)
-        segments = audio[offset + 26]
-        body = sum(audio[offset + 27 : offset + 27 + segments])
-        pages.append((flags, granule, serial, sequence))
-        offset += 27 + segments + body
-    return pages
 
 
 @pytest.mark.parametrize(

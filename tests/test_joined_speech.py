@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
-import struct
 from typing import Any
 from unittest.mock import patch
 
@@ -13,7 +12,7 @@ from homeassistant.components import tts
 from homeassistant.core import HomeAssistant
 import pytest
 
-from tests.audio_checks import decoded_seconds, flac_test, probe
+from tests.audio_checks import decoded_seconds, flac_test, ogg_pages, probe
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
 from tests.helpers import ENTITY_ID, collect, speak, voice_of
@@ -76,18 +75,6 @@ async def wait_for_requests(fake_api: FakeAimlApi, count: int) -> None:
     raise AssertionError(f"the service never received {count} requests")
 
 
-def ogg_serials_and_sequences(audio: bytes) -> tuple[set[int], list[int]]:
-    """The serial numbers and page numbers of an Ogg stream, page by page."""
-    serials, sequences, offset = set(), [], 0
-    while offset < len(audio):
-        serial, sequence = struct.unpack_from("<II", audio, offset + 14)
-        serials.add(serial)
-        sequences.append(sequence)
-        segments = audio[offset + 26]
-        offset += 27 + segments + sum(audio[offset + 27 : offset + 27 + segments])
-    return serials, sequences
-
-
 @pytest.mark.parametrize(
     ("options", "language", "codec"),
     [
@@ -128,8 +115,9 @@ async def test_an_assist_answer_in_pieces_is_one_stream(
     if fmt == "mp3":
         assert b"ID3" not in audio
     if fmt == "ogg":
-        serials, sequences = ogg_serials_and_sequences(audio)
-        assert len(serials) == 1
+        pages = ogg_pages(audio)
+        assert len({serial for _, _, serial, _ in pages}) == 1
+        sequences = [sequence for *_, sequence in pages]
         assert sequences == list(range(len(sequences)))
 
 
