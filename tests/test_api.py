@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from datetime import datetime, timedelta, timezone
 import itertools
 
 import aiohttp
@@ -15,6 +16,7 @@ from custom_components.aura_tts.api import (
     RetryPolicy,
     Timeouts,
     build_tts_body,
+    missing_endpoint,
 )
 from custom_components.aura_tts.audio import WAV_PCM, AudioFormat
 from custom_components.aura_tts.errors import (
@@ -151,6 +153,31 @@ async def test_unreachable(session: aiohttp.ClientSession, socket_enabled: None)
     client = AuraClient(session, "test-key", "http://127.0.0.1:9")
     with pytest.raises(CannotConnectError):
         await client.async_get_balance()
+
+
+async def test_usage_of_a_window(session: aiohttp.ClientSession, fake_api: FakeAimlApi) -> None:
+    """The spend between two aware times, asked in UTC; the window echoed is the service's."""
+    client = client_for(session, fake_api)
+    madrid = timezone(timedelta(hours=1))
+    start = datetime(2026, 11, 23, 0, 0, tzinfo=madrid)  # 2026-11-22T23:00Z
+    end = datetime(2026, 11, 23, 12, 0, tzinfo=madrid)
+    fake_api.charge("test-key", 0.125, start - timedelta(seconds=1))  # the evening before
+    fake_api.charge("test-key", 0.25, start + timedelta(seconds=1))
+    fake_api.charge("test-key", 0.5, end)
+    usage = await client.async_get_usage(start, end)
+    assert (usage.spend, usage.requests) == (0.75, 2)
+    assert (usage.start, usage.end) == (start, end)
+    [request] = [r for r in fake_api.requests if r.path == "/v2/usage"]
+    assert request.headers["Authorization"] == "Bearer test-key"
+    with pytest.raises(ValueError, match="time zone"):
+        await client.async_get_usage(datetime(2026, 11, 23), end)
+    fake_api.add_fault("status", path="/v2/usage", status=200, body={"spend": "lots"})
+    with pytest.raises(BadResponseError):
+        await client.async_get_usage(start, end)
+    fake_api.usage = False
+    with pytest.raises(BadRequestError) as caught:
+        await client.async_get_usage(start, end)
+    assert missing_endpoint(caught.value)
 
 
 async def test_balance(session: aiohttp.ClientSession, fake_api: FakeAimlApi) -> None:

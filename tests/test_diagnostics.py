@@ -21,3 +21,8 @@ async def test_diagnostics_redact_the_key(
     assert diagnostics["client"]["base_url"] == fake_api.url
     assert diagnostics["entry"]["options"]["voice"] == "#g1_aura-2-thalia-en"
     assert diagnostics["client"]["request_style"] == "legacy"
+    account = diagnostics["account"]
+    assert account["last_poll_succeeded"] is True
+    assert account["last_figures"]["balance"] == 42.5
+    assert account["last_figures"]["today"]["spend"] == 0.0
+    assert account["warn_below"] == 1.0

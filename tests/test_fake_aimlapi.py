@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 import io
 import json
 import subprocess
@@ -10,9 +11,11 @@ from typing import Any
 import wave
 
 import aiohttp
+import jsonschema
 import pytest
 
 from tests.fake_aimlapi import FakeAimlApi
+from tests.fake_aimlapi.server import OPENAPI_DIR, PRICE_PER_CHARACTER
 from tests.fake_aimlapi.sound import speech_seconds
 
 TEXT = "Hello from the fake_api service, speaking at a calm pace."
@@ -172,6 +175,69 @@ async def test_billing_and_key_endpoints(fake_api: FakeAimlApi) -> None:
             assert {"disabled", "created_at", "updated_at", "monthly_usage"} <= set(data)
         async with session.get(f"{fake_api.url}/v2/billing") as response:
             assert response.status == 401
+
+
+def usage_answer_schema() -> dict[str, Any]:
+    """The published answer schema, closed, as JSON Schema (OpenAPI 3.0 says "nullable")."""
+    spec = json.loads((OPENAPI_DIR / "usage-v2.json").read_text())
+    schema: dict[str, Any] = spec["paths"]["/v2/usage"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["schema"]
+    properties = {
+        name: {**spec, "type": [spec["type"], "null"]} if spec.get("nullable") else spec
+        for name, spec in schema["properties"].items()
+    }
+    return {**schema, "properties": properties, "additionalProperties": False}
+
+
+async def test_usage_endpoint_as_published(fake_api: FakeAimlApi) -> None:
+    """/v2/usage answers in its published shape and refuses what its page says it refuses."""
+    now = datetime.now(UTC)
+    fake_api.charge("test-key", 0.25, now - timedelta(hours=2))
+    fake_api.charge("test-key", 1.0, now - timedelta(days=3))
+    assert fake_api.keys["test-key"] == 41.25  # charges come off the balance
+
+    async def usage(query: dict[str, str], headers: dict[str, str] = AUTH) -> tuple[int, Any]:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{fake_api.url}/v2/usage", params=query, headers=headers) as response,
+        ):
+            return response.status, await response.json()
+
+    status, answer = await usage({"period": "24h"})
+    assert status == 200
+    jsonschema.validate(answer, usage_answer_schema())
+    assert (answer["spend"], answer["requests"], answer["api_key_prefix"]) == (0.25, 1, None)
+    start = (now - timedelta(days=7)).isoformat()
+    status, answer = await usage({"start": start, "end": now.isoformat(), "key_prefix": "test-key"})
+    assert (status, answer["spend"], answer["requests"]) == (200, 1.25, 2)
+    assert answer["api_key_prefix"] == "test-key"
+    assert answer["start"].endswith("Z")
+    refused = [
+        ({"period": "24h", "start": start, "end": now.isoformat()}, 400),
+        ({"start": start}, 400),
+        ({}, 400),
+        ({"period": "0d"}, 400),
+        ({"period": "24m"}, 400),
+        ({"start": (now - timedelta(days=93)).isoformat(), "end": now.isoformat()}, 400),
+        ({"start": now.isoformat(), "end": start}, 400),
+        ({"period": "7d", "group_by": "day"}, 400),
+        ({"period": "7d", "key_prefix": "otherkey"}, 403),
+    ]
+    for query, expected in refused:
+        assert (await usage(query))[0] == expected, query
+    assert (await usage({"period": "24h"}, headers={}))[0] == 401
+    fake_api.usage = False
+    assert (await usage({"period": "24h"}))[0] == 404
+
+
+async def test_synthesis_is_charged(fake_api: FakeAimlApi) -> None:
+    """An answered synthesis is charged by its characters; a refused one is not."""
+    assert (await post(fake_api, {"model": "#g1_aura-2-thalia-en", "text": TEXT}))[0] == 200
+    assert (await post(fake_api, {"model": "#g1_aura-2-thalia-en", "text": "x" * 2001}))[0] == 413
+    [(_, usd)] = fake_api.charges["test-key"]
+    assert usd == pytest.approx(len(TEXT) * PRICE_PER_CHARACTER)
+    assert fake_api.keys["test-key"] == pytest.approx(42.5 - usd)
 
 
 async def test_json_answer_with_public_audio_url(fake_api: FakeAimlApi) -> None:

@@ -16,12 +16,16 @@ def state_of(entry: MockConfigEntry) -> ConfigEntryState:
 async def test_setup_and_unload(
     hass: HomeAssistant, config_entry: MockConfigEntry, fake_api: FakeAimlApi
 ) -> None:
-    """The entry sets up (checking the key for free), makes a TTS entity, and unloads."""
+    """The entry sets up (checking the key and the account for free), and unloads."""
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get("tts.aura_tts_speech") is not None
-    assert [r.path for r in fake_api.requests] == ["/v1/key", "/v2/billing"]
+    assert hass.states.get("sensor.aura_tts_balance") is not None
+    # The key check, then the account poll (balance, spend today and this month).
+    paths = [r.path for r in fake_api.requests]
+    assert paths[:2] == ["/v1/key", "/v2/billing"]
+    assert sorted(paths[2:]) == ["/v2/billing", "/v2/usage", "/v2/usage"]
 
     assert await hass.config_entries.async_unload(config_entry.entry_id)
     await hass.async_block_till_done()

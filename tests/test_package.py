@@ -132,8 +132,11 @@ def test_every_translation_key_in_the_code_exists() -> None:
     # set-up picks one of two keys: key = "..." if ... else "..."
     for line in re.findall(r'\bkey = ("\w+".*)', SOURCE):
         used |= set(re.findall(r'"(\w+)"', line))
-    assert used <= exceptions | set(STRINGS["issues"])
+    entities = {key for platform in STRINGS["entity"].values() for key in platform}
+    used |= set(re.findall(r'_attr_translation_key = "(\w+)"', SOURCE))
+    assert used <= exceptions | set(STRINGS["issues"]) | entities
     assert exceptions <= used, "translations nobody raises"
+    assert entities <= used, "entity names no entity has"
 
     errors = set(re.findall(r'errors\[[^]]+\] = "(\w+)"', SOURCE))
     errors |= set(re.findall(r'return \{"base": "(\w+)"\}', SOURCE))

@@ -237,7 +237,7 @@ async def test_the_key_never_leaks(
         if request.path.startswith("/files/"):
             assert not any(secret in str(request.headers) for secret in secrets)
         else:
-            assert request.path in {"/v1/tts", "/v1/key", "/v2/billing"}
+            assert request.path in {"/v1/tts", "/v1/key", "/v2/billing", "/v2/usage"}
     assert any(r.path.startswith("/files/") for r in fake_api.requests)
 
 

@@ -12,6 +12,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import AuraClient
 from .const import CONF_BASE_URL, DOMAIN
+from .coordinator import AccountCoordinator
 from .errors import (
     AuraError,
     AuthenticationError,
@@ -22,9 +23,14 @@ from .errors import (
     SpendingLimitError,
 )
 from .health import ServiceHealth
-from .issues import async_clear_no_credit, async_report_no_credit
+from .issues import (
+    async_clear_low_balance,
+    async_clear_no_credit,
+    async_report_no_credit,
+)
+from .spoken import SpokenCharacters
 
-PLATFORMS: list[Platform] = [Platform.TTS]
+PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.TTS]
 
 
 @dataclass
@@ -33,6 +39,8 @@ class AuraRuntimeData:
 
     client: AuraClient
     health: ServiceHealth
+    account: AccountCoordinator
+    spoken: SpokenCharacters
 
 
 type AuraConfigEntry = ConfigEntry[AuraRuntimeData]
@@ -76,9 +84,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool
             async_report_no_credit(hass, entry.entry_id, entry.title)
         else:
             async_clear_no_credit(hass, entry.entry_id)
-    entry.runtime_data = AuraRuntimeData(client, ServiceHealth())
+    account = AccountCoordinator(hass, entry, client)
+    # Not async_config_entry_first_refresh: speech must not wait for a balance figure. A
+    # failed poll leaves the account sensors unavailable and is retried on its schedule.
+    await account.async_refresh()
+    entry.runtime_data = AuraRuntimeData(client, ServiceHealth(), account, SpokenCharacters())
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: AuraConfigEntry) -> None:
+    """The voice applies to the next message by itself; the warning is compared again now."""
+    entry.runtime_data.account.low_balance.async_recheck()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool:
@@ -87,5 +105,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> boo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> None:
-    """Take the entry's repair issue with it."""
+    """Take the entry's repair issues with it."""
     async_clear_no_credit(hass, entry.entry_id)
+    async_clear_low_balance(hass, entry.entry_id)

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 import contextlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 import json
 import logging
@@ -121,6 +122,38 @@ class Balance:
 
 
 @dataclass(frozen=True, slots=True)
+class Usage:
+    """What the key spent in a window, as ``GET /v2/usage`` reports it."""
+
+    spend: float  # USD
+    requests: int  # charged requests (failed ones are not billed)
+    start: datetime  # the window the service measured, in UTC
+    end: datetime
+
+
+def _usage(data: Any) -> Usage:
+    """Parse ``GET /v2/usage``'s answer; raise ValueError/TypeError/KeyError when malformed."""
+    return Usage(
+        spend=float(data["spend"]),
+        requests=int(data["requests"]),
+        start=_utc(str(data["start"])),
+        end=_utc(str(data["end"])),
+    )
+
+
+def _utc(stamp: str) -> datetime:
+    parsed = datetime.fromisoformat(stamp)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _utc_stamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``: a ``+hh:mm`` offset would need escaping in a query."""
+    if moment.tzinfo is None:
+        raise ValueError("a usage window needs time zone aware datetimes")
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
 class KeyInfo:
     """What ``GET /v1/key`` says about the key (free to ask)."""
 
@@ -194,7 +227,7 @@ def _key_info(data: Any) -> KeyInfo:
     )
 
 
-def _missing_endpoint(err: AuraError) -> bool:
+def missing_endpoint(err: AuraError) -> bool:
     """Whether an error says the server has no such endpoint (a proxy or gateway)."""
     return isinstance(err, BadRequestError) and err.status in {404, 405}
 
@@ -258,7 +291,11 @@ class AuraClient:
         return {"Authorization": f"Bearer {self._api_key}"}
 
     async def _request(
-        self, method: str, path: str, json_body: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        json_body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
     ) -> aiohttp.ClientResponse:
         """Send one authenticated request; connection problems become CannotConnectError."""
         try:
@@ -266,6 +303,7 @@ class AuraClient:
                 method,
                 self._url(path),
                 json=json_body,
+                params=params,
                 headers=self._auth,
                 timeout=self._timeouts.client_timeout(),
                 allow_redirects=False,
@@ -303,9 +341,9 @@ class AuraClient:
             response.release()
             raise BadResponseError("the server answered with a redirect")
 
-    async def _get_json(self, path: str) -> Any:
+    async def _get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
         """``GET path`` with the key; its JSON answer (capped)."""
-        response = await self._request("GET", path)
+        response = await self._request("GET", path, params=params)
         await self._raise_for_status(response)
         try:
             return await _read_json(response)
@@ -319,6 +357,18 @@ class AuraClient:
             return Balance(float(data["current_balance"]), str(data.get("currency", "USD")))
         except (ValueError, TypeError, KeyError) as err:
             raise BadResponseError("the billing answer is not what the API documents") from err
+
+    async def async_get_usage(self, start: datetime, end: datetime) -> Usage:
+        """What this key spent from ``start`` to ``end``, from ``GET /v2/usage`` (free).
+
+        The service measures at most 92 days; the times must carry a time zone.
+        """
+        params = {"start": _utc_stamp(start), "end": _utc_stamp(end)}
+        data = await self._get_json("/v2/usage", params)
+        try:
+            return _usage(data)
+        except (ValueError, TypeError, KeyError) as err:
+            raise BadResponseError("the usage answer is not what the API documents") from err
 
     async def async_get_key_info(self) -> KeyInfo:
         """The key's state, scopes and limit, from ``GET /v1/key`` (free)."""
@@ -338,12 +388,12 @@ class AuraClient:
         try:
             key = await self.async_get_key_info()
         except AuraError as err:
-            if not _missing_endpoint(err):
+            if not missing_endpoint(err):
                 raise
         try:
             balance = await self.async_get_balance()
         except AuraError as err:
-            if not _missing_endpoint(err):
+            if not missing_endpoint(err):
                 raise
         return AccountCheck(key, balance)
 

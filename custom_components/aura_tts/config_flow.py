@@ -18,6 +18,9 @@ from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -37,7 +40,14 @@ else:
 
 from .api import DEFAULT_BASE_URL, AccountCheck, AuraClient
 from .audio_url import is_local_host
-from .const import CONF_BASE_URL, CONF_VOICE, DOMAIN, SECTION_ADVANCED
+from .const import (
+    CONF_BASE_URL,
+    CONF_VOICE,
+    CONF_WARN_BELOW,
+    DEFAULT_WARN_BELOW,
+    DOMAIN,
+    SECTION_ADVANCED,
+)
 from .errors import (
     AuraError,
     AuthenticationError,
@@ -60,6 +70,13 @@ def key_fingerprint(api_key: str) -> str:
     return hashlib.sha256(api_key.strip().encode()).hexdigest()[:32]
 
 
+_WARN_BELOW_SELECTOR = NumberSelector(
+    NumberSelectorConfig(
+        min=0, max=10_000, step=0.01, unit_of_measurement="USD", mode=NumberSelectorMode.BOX
+    )
+)
+
+
 def _voice_schema(default: str) -> vol.Schema:
     options = [SelectOptionDict(value=v.voice_id, label=v.label) for v in VOICES.values()]
     return vol.Schema(
@@ -70,6 +87,12 @@ def _voice_schema(default: str) -> vol.Schema:
                 )
             )
         }
+    )
+
+
+def _options_schema(voice: str, warn_below: float) -> vol.Schema:
+    return _voice_schema(voice).extend(
+        {vol.Required(CONF_WARN_BELOW, default=warn_below): _WARN_BELOW_SELECTOR}
     )
 
 
@@ -265,17 +288,22 @@ def _without_key(user_input: dict[str, Any] | None) -> dict[str, Any]:
 
 
 class AuraOptionsFlow(OptionsFlow):
-    """Change the default voice; it applies to the next message, no reload needed."""
+    """Change the default voice and the low-balance warning; both apply at once, no reload."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Pick the voice."""
+        """Pick the voice and the balance to warn below."""
         errors: dict[str, str] = {}
+        options = self.config_entry.options
+        voice = options.get(CONF_VOICE, DEFAULT_VOICE_ID)
+        warn_below = float(options.get(CONF_WARN_BELOW, DEFAULT_WARN_BELOW))
         if user_input is not None:
-            voice_id = user_input[CONF_VOICE].strip()
-            if parse_voice_id(voice_id) is not None:
-                return self.async_create_entry(data={CONF_VOICE: voice_id})
+            voice = user_input[CONF_VOICE].strip()
+            warn_below = float(user_input[CONF_WARN_BELOW])
+            if parse_voice_id(voice) is not None:
+                return self.async_create_entry(
+                    data={**options, CONF_VOICE: voice, CONF_WARN_BELOW: warn_below}
+                )
             errors[CONF_VOICE] = "invalid_voice"
-        current = self.config_entry.options.get(CONF_VOICE, DEFAULT_VOICE_ID)
         return self.async_show_form(
-            step_id="init", data_schema=_voice_schema(current), errors=errors
+            step_id="init", data_schema=_options_schema(voice, warn_below), errors=errors
         )

@@ -5,5 +5,8 @@ from typing import Final
 DOMAIN: Final = "aura_tts"
 CONF_BASE_URL: Final = "base_url"
 CONF_VOICE: Final = "voice"
+CONF_WARN_BELOW: Final = "warn_below"
+DEFAULT_WARN_BELOW: Final = 1.0  # USD
 SECTION_ADVANCED: Final = "advanced"
 ATTR_VOICE: Final = "voice"
+EVENT_LOW_BALANCE: Final = f"{DOMAIN}_low_balance"

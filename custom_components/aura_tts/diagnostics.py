@@ -32,7 +32,9 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: AuraConfigEntry
 ) -> dict[str, Any]:
     """What support needs to see, nothing secret."""
-    client = entry.runtime_data.client
+    runtime = entry.runtime_data
+    client = runtime.client
+    account = runtime.account
     redacted = async_redact_data(entry.as_dict(), TO_REDACT)
     redacted["data"][CONF_BASE_URL] = redact_url(entry.data[CONF_BASE_URL])
     return {
@@ -42,5 +44,11 @@ async def async_get_config_entry_diagnostics(
             "request_style": client.request_style.value,
             "retries": client.retries,
         },
-        "service": entry.runtime_data.health.as_dict(),
+        "service": runtime.health.as_dict(),
+        "account": {
+            "last_poll_succeeded": account.last_update_success,
+            "last_figures": None if account.data is None else account.data.as_dict(),
+            "warn_below": account.low_balance.warn_below,
+            "characters_spoken_since_start": runtime.spoken.count,
+        },
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable
 import contextlib
 from dataclasses import dataclass, field
 import re
@@ -145,9 +145,15 @@ class SpeechStream:
         limiter: asyncio.Semaphore | None = None,
         limit: int = MAX_TEXT_LENGTH,
         lookahead: int = LOOKAHEAD,
+        on_accepted: Callable[[str], None] | None = None,
     ) -> None:
-        """Speak with ``voice_id`` in ``audio_format``; ``limiter`` caps requests in flight."""
+        """Speak with ``voice_id`` in ``audio_format``; ``limiter`` caps requests in flight.
+
+        ``on_accepted`` is called with each piece's text when its first audio byte arrives
+        (the service has taken, and bills, that piece).
+        """
         self._client = client
+        self._on_accepted = on_accepted
         self._voice_id = voice_id
         self._format = audio_format
         self._limiter = limiter or asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
@@ -208,8 +214,12 @@ class SpeechStream:
         """Synthesize one piece into ``out``: its chunks, then _END or the error."""
         try:
             stream = self._client.async_stream_audio(self._voice_id, piece, self._format)
+            accepted = False
             async with self._limiter, contextlib.aclosing(stream):
                 async for chunk in stream:
+                    if not accepted and self._on_accepted is not None:
+                        self._on_accepted(piece)
+                    accepted = True
                     out.put_nowait(chunk)
             out.put_nowait(_END)
         except Exception as err:  # noqa: BLE001 - handed to the consumer, raised there

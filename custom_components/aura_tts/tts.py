@@ -20,7 +20,6 @@ from homeassistant.components.tts import (
 from homeassistant.components.tts.entity import TTSAudioRequest, TTSAudioResponse
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import AuraConfigEntry
@@ -28,6 +27,7 @@ from .api import MAX_CONCURRENT_REQUESTS
 from .audio import OutputPlan, UnsupportedOutputError, plan_output
 from .const import ATTR_VOICE, CONF_VOICE, DOMAIN
 from .convert import convert_audio
+from .device import account_device
 from .errors import AuraError
 from .issues import async_clear_no_credit
 from .speech import SpeechStream
@@ -86,13 +86,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         self._attr_unique_id = entry.entry_id
         # Named "<entry title> Speech": Home Assistant's TTS manager (2026.3 to 2026.11)
         # refuses an engine whose name is None, so the entity cannot take the device's name.
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="AI/ML API",
-            model="Deepgram Aura",
-            entry_type=DeviceEntryType.SERVICE,
-        )
+        self._attr_device_info = account_device(entry)
         self._limiter = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         self._stand_ins_logged: set[tuple[str, str]] = set()
 
@@ -167,8 +161,13 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         """Stream audio for a text stream (Assist) or a single message (tts.speak)."""
         voice_id = self._voice_for(request.options, request.language)
         plan, wanted = self._plan_for(request.options)
+        runtime = self._entry.runtime_data
         speech = SpeechStream(
-            self._entry.runtime_data.client, voice_id, plan.request, limiter=self._limiter
+            runtime.client,
+            voice_id,
+            plan.request,
+            limiter=self._limiter,
+            on_accepted=lambda piece: runtime.spoken.async_add(len(piece)),
         )
         audio: AsyncGenerator[bytes] = self._translate_errors(
             speech.audio(request.message_gen), voice_id
@@ -208,6 +207,9 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
                 error = user_error(err, voice_id)
                 self._entry.runtime_data.health.record_failure(str(error.translation_key), err)
                 raise error from err
+            finally:
+                if answered:  # speech was paid for: the balance has moved
+                    self._entry.runtime_data.account.async_speech_made()
 
     def _service_answered(self) -> None:
         self._entry.runtime_data.health.record_success()

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import json
 from pathlib import Path
+import re
 import time
 from typing import Any
 import uuid
@@ -24,6 +25,11 @@ from . import sound
 OPENAPI_DIR = Path(__file__).parent / "openapi"
 MAX_CHARACTERS = 2000
 MAX_CONCURRENT = 15
+# What one character of speech costs in the fake (USD): about the AI/ML API's list price
+# for Aura 2. Each synthesis is charged (and taken from the balance) when it is answered.
+PRICE_PER_CHARACTER = 0.0000315
+MAX_USAGE_WINDOW = timedelta(days=92)
+_PERIOD = re.compile(r"[1-9][0-9]*[hd]")
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,9 @@ class FakeAimlApi:
     response_shape: str = "audio"  # "audio" or "json"
     retired: set[str] = field(default_factory=set)  # voice names the service refuses
     billing: bool = True  # False: no /v2/billing (a gateway without it)
+    usage: bool = True  # False: no /v2/usage
+    # Each key's charges: when, and how much (USD); /v2/usage sums them over its window.
+    charges: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)
     key_endpoint: bool = True  # False: no /v1/key
     # What GET /v1/key says of each key, over the defaults (disabled, scopes, limit, ...).
     key_states: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -160,6 +169,16 @@ class FakeAimlApi:
         fault = Fault(kind, **options)
         self.faults.append(fault)
         return fault
+
+    def charge(self, key: str, usd: float, at: datetime | None = None) -> None:
+        """Record a charge to ``key`` at ``at`` (now), taken from its balance."""
+        self.charges.setdefault(key, []).append((at or datetime.now(UTC), usd))
+        self.keys[key] = round(self.keys[key] - usd, 6)
+
+    def spent(self, key: str, start: datetime, end: datetime) -> tuple[float, int]:
+        """What ``key`` was charged from ``start`` to ``end``, and how many times."""
+        amounts = [usd for at, usd in self.charges.get(key, []) if start <= at <= end]
+        return round(sum(amounts), 6), len(amounts)
 
     def tts_requests(self) -> list[RecordedRequest]:
         """The logged ``POST /v1/tts`` requests."""
@@ -186,6 +205,7 @@ class FakeAimlApi:
         app.router.add_post("/v1/tts", self._tts)
         app.router.add_get("/v2/billing", self._billing)
         app.router.add_get("/v1/key", self._key)
+        app.router.add_get("/v2/usage", self._usage)
         app.router.add_get("/files/{name}", self._file)
         app.router.add_get("/redirect", self._redirect)
         return app
@@ -275,6 +295,38 @@ class FakeAimlApi:
             "monthly_usage": 0,
         }
         return web.json_response({"data": {**data, **self.key_states.get(key, {})}})
+
+    async def _usage(self, request: web.Request) -> web.StreamResponse:
+        """The key's spend over a window, checked as the API's usage page describes."""
+        if fault := self._take_fault(request.path):
+            return await self._fault_answer(request, fault)
+        if not self.usage:
+            return self._error(request, 404, f"Cannot GET {request.path}")
+        key, denied = await self._authorize(request)
+        if denied:
+            return denied
+        assert key is not None
+        query = request.query
+        if "group_by" in query or "tz" in query:
+            return self._error(request, 400, "group_by and tz are accepted on /v2/usage/detail")
+        prefix = query.get("key_prefix")
+        if prefix is not None and prefix != key[:8]:
+            return self._error(request, 403, "Reading another key's spend needs a management key")
+        window = _usage_window(query, datetime.now(UTC))
+        if isinstance(window, str):
+            return self._error(request, 400, window)
+        start, end = window
+        spend, charged = self.spent(key, start, end)
+        return web.json_response(
+            {
+                "api_key_prefix": prefix,
+                "start": _stamp(start),
+                "end": _stamp(end),
+                "spend": spend,
+                "currency": "USD",
+                "requests": charged,
+            }
+        )
 
     async def _redirect(self, request: web.Request) -> web.StreamResponse:
         """A redirect to ``?to=`` (how a storage service may hand out its audio)."""
@@ -397,6 +449,7 @@ class FakeAimlApi:
     ) -> web.StreamResponse:
         record: RecordedRequest = request["record"]
         audio, content_type = await self.render(body)
+        self._charge_for(request, body)
         if fault and fault.kind == "content_type":
             content_type = fault.content_type
         if fault and fault.kind == "huge":
@@ -439,6 +492,12 @@ class FakeAimlApi:
         await response.write_eof()
         return response
 
+    def _charge_for(self, request: web.Request, body: dict[str, Any]) -> None:
+        """Bill an answered synthesis (a refused one is billed nothing)."""
+        key = self._key_of(request)
+        assert key is not None
+        self.charge(key, len(body["text"]) * PRICE_PER_CHARACTER)
+
     async def _json_answer(
         self,
         request: web.Request,
@@ -478,6 +537,40 @@ class FakeAimlApi:
         if fault.retry_after is not None:
             response.headers["Retry-After"] = f"{fault.retry_after:g}"
         return response
+
+
+def _usage_window(query: Any, now: datetime) -> tuple[datetime, datetime] | str:
+    """The window a usage query asks for, or why it is refused."""
+    period, start, end = query.get("period"), query.get("start"), query.get("end")
+    if period is not None:
+        if start is not None or end is not None:
+            return "Pass either period or start and end, not both"
+        if not _PERIOD.fullmatch(period):
+            return "period must be a positive integer followed by h or d"
+        unit = timedelta(hours=1) if period.endswith("h") else timedelta(days=1)
+        begin, finish = now - int(period[:-1]) * unit, now
+    elif start is None or end is None:
+        return "Pass either period or both start and end"
+    else:
+        try:
+            begin, finish = _parse_utc(start), _parse_utc(end)
+        except ValueError:
+            return "start and end must be ISO-8601 timestamps"
+    if finish < begin:
+        return "end must not be earlier than start"
+    if finish - begin > MAX_USAGE_WINDOW:
+        return "The window cannot exceed 92 days"
+    return begin, finish
+
+
+def _parse_utc(stamp: str) -> datetime:
+    """An ISO-8601 time; one without an offset is UTC, as the service reads it."""
+    parsed = datetime.fromisoformat(stamp)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 async def start(
