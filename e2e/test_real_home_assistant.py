@@ -6,7 +6,9 @@ configure, speak, list voices, change the voice, stop.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import re
+import time
 from typing import Any
 
 import pytest
@@ -65,7 +67,20 @@ def test_config_flow_refuses_a_wrong_key_then_offers_every_voice(
     assert done["result"]["state"] == "loaded"
     ha.state["entry_id"] = entry_id = done["result"]["entry_id"]
     registry = ha.websocket({"type": "config/entity_registry/list"})
-    [entity_id] = [e["entity_id"] for e in registry if e["config_entry_id"] == entry_id]
+    ours = [e for e in registry if e["config_entry_id"] == entry_id]
+    [entity_id] = [e["entity_id"] for e in ours if e["entity_id"].startswith("tts.")]
+    # The account's sensors, by what they are (the entity IDs depend on the entry's title).
+    ha.state["sensors"] = {
+        e["unique_id"].removeprefix(f"{entry_id}_"): e["entity_id"]
+        for e in ours
+        if e["entity_id"].startswith("sensor.")
+    }
+    assert set(ha.state["sensors"]) == {
+        "balance",
+        "spent_today",
+        "spent_this_month",
+        "characters_spoken",
+    }
     # Named after the entry, whose title is the key's name ("fake key" at the fake).
     assert entity_id.startswith("tts.aura_tts_fake_key_speech")  # _2 if the browser added one
     ha.state["entity_id"] = entity_id
@@ -213,6 +228,61 @@ def test_a_new_voice_in_the_options_gives_new_audio(
     assert second != first
     [request] = fake_server.tts_requests_since(before)
     assert request.body["model"] == "#g1_aura-2-apollo-en"
+
+
+def wait_for(check: Callable[[], Any], what: str, seconds: float = 30) -> Any:
+    """Poll ``check`` until it gives something true (Home Assistant works in the background)."""
+    deadline = time.monotonic() + seconds
+    while not (result := check()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+    return result
+
+
+def test_balance_sensor_and_the_low_balance_repair(
+    home_assistant: HomeAssistant, fake_server: FakeServer
+) -> None:
+    """The sensor shows the fake's balance; below the threshold a repair appears, then goes.
+
+    "Update entity" asks the coordinator to refresh (Home Assistant lets one such request
+    through every 10 seconds, so the waits below allow for that).
+    """
+    ha = home_assistant
+    fake, key, entry_id = fake_server.fake, KEYS["rest"], ha.state["entry_id"]
+    balance_id, spoken_id = ha.state["sensors"]["balance"], ha.state["sensors"]["characters_spoken"]
+    issue_id = f"low_balance_{entry_id}"
+
+    def refreshed_balance(expected: float) -> bool:
+        ha.api("POST", "/api/services/homeassistant/update_entity", json={"entity_id": balance_id})
+        state = ha.api("GET", f"/api/states/{balance_id}")
+        return (
+            state["state"] not in {"unknown", "unavailable"}
+            and abs(float(state["state"]) - expected) < 1e-9
+        )
+
+    def low_balance_issue() -> dict[str, Any] | None:
+        issues = ha.websocket({"type": "repairs/list_issues"})["issues"]
+        return next((i for i in issues if i["issue_id"] == issue_id), None)
+
+    # Everything spoken so far was charged by the fake and counted by the sensor.
+    billed = sum(len(r.body["text"]) for r in fake.tts_requests() if r.status == 200)
+    assert int(ha.api("GET", f"/api/states/{spoken_id}")["state"]) == billed > 0
+    wait_for(lambda: refreshed_balance(fake.keys[key]), "the balance sensor")
+    state = ha.api("GET", f"/api/states/{balance_id}")
+    assert state["attributes"]["unit_of_measurement"] == "USD"
+    assert state["attributes"]["device_class"] == "monetary"
+    assert low_balance_issue() is None
+
+    fake.keys[key] = 0.5
+    wait_for(lambda: refreshed_balance(0.5), "the balance sensor to show 0.50")
+    issue = wait_for(low_balance_issue, "the low-balance repair")
+    assert issue["translation_key"] == "low_balance"
+    assert issue["translation_placeholders"]["balance"] == "0.50 USD"
+    assert issue["severity"] == "warning"
+
+    fake.keys[key] = 42.5
+    wait_for(lambda: refreshed_balance(42.5), "the balance sensor to show 42.50")
+    wait_for(lambda: low_balance_issue() is None, "the repair to go")
 
 
 def test_stops_cleanly_with_no_errors_from_the_integration(
