@@ -16,7 +16,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.aura_tts.config_flow import key_fingerprint
-from custom_components.aura_tts.const import CONF_BASE_URL, CONF_VOICE, CONF_WARN_BELOW, DOMAIN
+from custom_components.aura_tts.const import (
+    CONF_BASE_URL,
+    CONF_CHIME,
+    CONF_VOICE,
+    CONF_WARN_BELOW,
+    DOMAIN,
+)
 from tests.fake_aimlapi import FakeAimlApi, start
 
 NEW_KEY = "second-key"
@@ -218,20 +224,22 @@ async def test_options_flow_changes_voice(
     result = await hass.config_entries.options.async_init(setup_entry.entry_id)
     assert result["step_id"] == "init"
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_VOICE: "nope", CONF_WARN_BELOW: 2.5}
+        result["flow_id"], {CONF_VOICE: "nope", CONF_CHIME: "bell", CONF_WARN_BELOW: 2.5}
     )
     assert result["errors"] == {CONF_VOICE: "invalid_voice"}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_VOICE: "#g1_aura-2-draco-en", CONF_WARN_BELOW: 2.5}
+        result["flow_id"],
+        {CONF_VOICE: "#g1_aura-2-draco-en", CONF_CHIME: "bell", CONF_WARN_BELOW: 2.5},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert setup_entry.options == {CONF_VOICE: "#g1_aura-2-draco-en", CONF_WARN_BELOW: 2.5}
+    saved = {CONF_VOICE: "#g1_aura-2-draco-en", CONF_CHIME: "bell", CONF_WARN_BELOW: 2.5}
+    assert setup_entry.options == saved
     # Shown again with what is saved; the threshold has its default until set.
     result = await hass.config_entries.options.async_init(setup_entry.entry_id)
     schema = result["data_schema"]
     assert schema is not None
     defaults = {str(key): key.default() for key in schema.schema}
-    assert defaults == {CONF_VOICE: "#g1_aura-2-draco-en", CONF_WARN_BELOW: 2.5}
+    assert defaults == saved
 
 
 async def test_malformed_url(hass: HomeAssistant) -> None:

@@ -40,8 +40,10 @@ else:
 
 from .api import DEFAULT_BASE_URL, AccountCheck, AuraClient
 from .audio_url import is_local_host
+from .chime import CHIME_NAMES, CHIME_OFF
 from .const import (
     CONF_BASE_URL,
+    CONF_CHIME,
     CONF_VOICE,
     CONF_WARN_BELOW,
     DEFAULT_WARN_BELOW,
@@ -90,9 +92,19 @@ def _voice_schema(default: str) -> vol.Schema:
     )
 
 
-def _options_schema(voice: str, warn_below: float) -> vol.Schema:
+_CHIME_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=list(CHIME_NAMES), mode=SelectSelectorMode.DROPDOWN, translation_key=CONF_CHIME
+    )
+)
+
+
+def _options_schema(voice: str, chime: str, warn_below: float) -> vol.Schema:
     return _voice_schema(voice).extend(
-        {vol.Required(CONF_WARN_BELOW, default=warn_below): _WARN_BELOW_SELECTOR}
+        {
+            vol.Required(CONF_CHIME, default=chime): _CHIME_SELECTOR,
+            vol.Required(CONF_WARN_BELOW, default=warn_below): _WARN_BELOW_SELECTOR,
+        }
     )
 
 
@@ -288,22 +300,29 @@ def _without_key(user_input: dict[str, Any] | None) -> dict[str, Any]:
 
 
 class AuraOptionsFlow(OptionsFlow):
-    """Change the default voice and the low-balance warning; both apply at once, no reload."""
+    """Change the default voice, the chime and the low-balance warning; no reload needed."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Pick the voice and the balance to warn below."""
+        """Pick the voice, the chime and the balance to warn below."""
         errors: dict[str, str] = {}
         options = self.config_entry.options
         voice = options.get(CONF_VOICE, DEFAULT_VOICE_ID)
+        chime = options.get(CONF_CHIME, CHIME_OFF)
         warn_below = float(options.get(CONF_WARN_BELOW, DEFAULT_WARN_BELOW))
         if user_input is not None:
             voice = user_input[CONF_VOICE].strip()
+            chime = user_input[CONF_CHIME]
             warn_below = float(user_input[CONF_WARN_BELOW])
             if parse_voice_id(voice) is not None:
                 return self.async_create_entry(
-                    data={**options, CONF_VOICE: voice, CONF_WARN_BELOW: warn_below}
+                    data={
+                        **options,
+                        CONF_VOICE: voice,
+                        CONF_CHIME: chime,
+                        CONF_WARN_BELOW: warn_below,
+                    }
                 )
             errors[CONF_VOICE] = "invalid_voice"
         return self.async_show_form(
-            step_id="init", data_schema=_options_schema(voice, warn_below), errors=errors
+            step_id="init", data_schema=_options_schema(voice, chime, warn_below), errors=errors
         )

@@ -21,7 +21,7 @@ from sentence_stream import SentenceBoundaryDetector
 from .api import MAX_CONCURRENT_REQUESTS, MAX_TEXT_LENGTH, AuraClient
 from .audio import AudioFormat
 from .errors import AuraError, MessageTooLongError
-from .join import joiner_for
+from .join import Joiner, joiner_for
 from .text import best_cut, clean_text, first_clause_end, split_text
 
 LOOKAHEAD = 4  # pieces synthesized ahead of the one playing
@@ -128,6 +128,18 @@ class _TextPieces:
         return piece
 
 
+async def _joined_piece(out: asyncio.Queue[object], joiner: Joiner) -> AsyncGenerator[bytes]:
+    """One piece's audio from ``out`` (raising its error), through the stream's joiner."""
+    while (item := await out.get()) is not _END:
+        if isinstance(item, BaseException):
+            raise item
+        assert isinstance(item, bytes)
+        if data := joiner.feed(item):
+            yield data
+    if data := joiner.end_piece():
+        yield data
+
+
 def _held_length(detector: SentenceBoundaryDetector) -> int:
     """Characters the detector holds, not yet part of a sentence it gave out."""
     return len(detector.current_sentence) + len(detector.remaining_text)
@@ -160,9 +172,16 @@ class SpeechStream:
         self._limit = limit
         self._lookahead = lookahead
         self.pieces_spoken = 0
+        self.pieces_accepted = 0  # pieces whose first audio byte has come
 
-    async def audio(self, text: AsyncIterable[str]) -> AsyncGenerator[bytes]:
-        """Yield the audio of ``text``; closing the generator stops every request."""
+    async def audio(
+        self, text: AsyncIterable[str], lead_in: bytes | None = None
+    ) -> AsyncGenerator[bytes]:
+        """Yield the audio of ``text``; closing the generator stops every request.
+
+        ``lead_in`` (a chime, a whole file in the format being made) goes out first, joined
+        to the speech as its first piece, while the first request is on its way.
+        """
         pieces = _TextPieces(self._limit)
         order: asyncio.Queue[asyncio.Queue[object] | None] = asyncio.Queue()
         slots = asyncio.Semaphore(self._lookahead)
@@ -184,17 +203,13 @@ class SpeechStream:
         producer = asyncio.create_task(produce())
         joiner = joiner_for(self._format)
         try:
+            if lead_in and (data := joiner.feed(lead_in) + joiner.end_piece()):
+                yield data
             while (out := await order.get()) is not None:
-                if self.pieces_spoken == 0:
+                if self.pieces_spoken == 0 and not lead_in:
                     # One piece, known before any audio: pass Aura's file through as it is.
                     joiner.single = producer.done() and order.qsize() == 1
-                while (item := await out.get()) is not _END:
-                    if isinstance(item, BaseException):
-                        raise item
-                    assert isinstance(item, bytes)
-                    if data := joiner.feed(item):
-                        yield data
-                if data := joiner.end_piece():
+                async for data in _joined_piece(out, joiner):
                     yield data
                 self.pieces_spoken += 1
                 slots.release()
@@ -217,9 +232,11 @@ class SpeechStream:
             accepted = False
             async with self._limiter, contextlib.aclosing(stream):
                 async for chunk in stream:
-                    if not accepted and self._on_accepted is not None:
-                        self._on_accepted(piece)
-                    accepted = True
+                    if not accepted:
+                        accepted = True
+                        self.pieces_accepted += 1
+                        if self._on_accepted is not None:
+                            self._on_accepted(piece)
                     out.put_nowait(chunk)
             out.put_nowait(_END)
         except Exception as err:  # noqa: BLE001 - handed to the consumer, raised there

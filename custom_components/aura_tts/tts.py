@@ -24,8 +24,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import AuraConfigEntry
 from .api import MAX_CONCURRENT_REQUESTS
-from .audio import OutputPlan, UnsupportedOutputError, plan_output
-from .const import ATTR_VOICE, CONF_VOICE, DOMAIN
+from .audio import AudioFormat, OutputPlan, UnsupportedOutputError, plan_output
+from .chime import CHIME_NAMES, CHIME_OFF, NoChimeError, chime_audio
+from .const import ATTR_CHIME, ATTR_VOICE, CONF_CHIME, CONF_VOICE, DOMAIN
 from .convert import convert_audio
 from .device import account_device
 from .errors import AuraError
@@ -45,6 +46,14 @@ _LOGGER = logging.getLogger(__name__)
 # The configured voice travels in the options under its own name: Home Assistant merges
 # default options into the call's, and only a voice the call named must speak its language.
 _DEFAULT_VOICE = "default_voice"
+_DEFAULT_CHIME = "default_chime"
+# Home Assistant's Assist pipeline sends a voice satellite's audio settings with its answers;
+# satellites have their own pre-announce sound, so those get no chime unless they name one.
+_SATELLITE_OPTIONS = (
+    ATTR_PREFERRED_SAMPLE_RATE,
+    ATTR_PREFERRED_SAMPLE_CHANNELS,
+    ATTR_PREFERRED_SAMPLE_BYTES,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -74,6 +83,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
     # itself, so it runs no ffmpeg (see plan_output for the few cases Aura cannot make).
     _attr_supported_options = [  # noqa: RUF012 - Home Assistant declares it an instance attribute
         ATTR_VOICE,
+        ATTR_CHIME,
         ATTR_PREFERRED_FORMAT,
         ATTR_PREFERRED_SAMPLE_RATE,
         ATTR_PREFERRED_SAMPLE_CHANNELS,
@@ -89,6 +99,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         self._attr_device_info = account_device(entry)
         self._limiter = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         self._stand_ins_logged: set[tuple[str, str]] = set()
+        self._chimes: dict[tuple[str, AudioFormat], bytes] = {}
 
     @property
     def _configured_voice(self) -> str:
@@ -101,8 +112,11 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
 
     @property
     def default_options(self) -> dict[str, Any]:
-        """The configured voice; part of the cache key, so a new voice is never stale."""
-        return {_DEFAULT_VOICE: self._configured_voice}
+        """The configured voice and chime; part of the cache key, so a change is heard."""
+        return {
+            _DEFAULT_VOICE: self._configured_voice,
+            _DEFAULT_CHIME: self._entry.options.get(CONF_CHIME, CHIME_OFF),
+        }
 
     @callback
     def async_get_supported_voices(self, language: str) -> list[TtsVoice]:
@@ -141,6 +155,39 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         return stand_in.voice_id
 
     @staticmethod
+    def _chime_for(options: dict[str, Any]) -> str:
+        """The chime to play first: the one named, else the default (not for satellites)."""
+        named = options.get(ATTR_CHIME)
+        if named is not None:
+            name = str(named)
+        elif any(options.get(option) is not None for option in _SATELLITE_OPTIONS):
+            name = CHIME_OFF
+        else:
+            name = str(options.get(_DEFAULT_CHIME) or CHIME_OFF)
+        if name not in CHIME_NAMES:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_chime",
+                translation_placeholders={"chime": name, "chimes": ", ".join(CHIME_NAMES)},
+            )
+        return name
+
+    async def _lead_in(self, name: str, audio_format: AudioFormat) -> bytes | None:
+        """The chime's audio in ``audio_format`` (read once, then kept); None for none."""
+        if name == CHIME_OFF:
+            return None
+        key = (name, audio_format)
+        if (audio := self._chimes.get(key)) is None:
+            try:
+                audio = await self.hass.async_add_executor_job(chime_audio, name, audio_format)
+            except NoChimeError as err:
+                # The words matter more than the chime: speak them, and say why it is missing.
+                _LOGGER.warning("Speaking without the %s chime: %s", name, err)
+                return None
+            self._chimes[key] = audio
+        return audio
+
+    @staticmethod
     def _plan_for(options: dict[str, Any]) -> tuple[OutputPlan, dict[str, int | None]]:
         wanted = {
             "sample_rate": _int_option(options, ATTR_PREFERRED_SAMPLE_RATE),
@@ -161,16 +208,16 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         """Stream audio for a text stream (Assist) or a single message (tts.speak)."""
         voice_id = self._voice_for(request.options, request.language)
         plan, wanted = self._plan_for(request.options)
-        runtime = self._entry.runtime_data
+        lead_in = await self._lead_in(self._chime_for(request.options), plan.request)
         speech = SpeechStream(
-            runtime.client,
+            self._entry.runtime_data.client,
             voice_id,
             plan.request,
             limiter=self._limiter,
-            on_accepted=lambda piece: runtime.spoken.async_add(len(piece)),
+            on_accepted=self._piece_accepted,
         )
         audio: AsyncGenerator[bytes] = self._translate_errors(
-            speech.audio(request.message_gen), voice_id
+            speech.audio(request.message_gen, lead_in), voice_id, speech
         )
         if plan.convert:
             audio = convert_audio(self.hass, audio, plan.extension, **wanted)
@@ -190,17 +237,13 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         return response.extension, b"".join([chunk async for chunk in response.data_gen])
 
     async def _translate_errors(
-        self, audio: AsyncGenerator[bytes], voice_id: str
+        self, audio: AsyncGenerator[bytes], voice_id: str, speech: SpeechStream
     ) -> AsyncGenerator[bytes]:
         """Turn client errors into messages a user understands."""
         # aclosing: when the listener goes away, the requests upstream stop now, not at GC.
         async with contextlib.aclosing(audio):
-            answered = False
             try:
                 async for chunk in audio:
-                    if not answered:
-                        answered = True
-                        self._service_answered()
                     yield chunk
             except AuraError as err:
                 react(self.hass, self._entry, err)
@@ -208,9 +251,12 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
                 self._entry.runtime_data.health.record_failure(str(error.translation_key), err)
                 raise error from err
             finally:
-                if answered:  # speech was paid for: the balance has moved
+                if speech.pieces_accepted:  # speech was paid for: the balance has moved
                     self._entry.runtime_data.account.async_speech_made()
 
-    def _service_answered(self) -> None:
-        self._entry.runtime_data.health.record_success()
+    def _piece_accepted(self, piece: str) -> None:
+        """Aura started on a piece (its first audio byte came): it works, and bills it."""
+        runtime = self._entry.runtime_data
+        runtime.spoken.async_add(len(piece))
+        runtime.health.record_success()
         async_clear_no_credit(self.hass, self._entry.entry_id)

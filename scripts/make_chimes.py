@@ -1,0 +1,73 @@
+"""Encode the bundled chimes (custom_components/aura_tts/chimes/) with ffmpeg.
+
+One file per chime and per compressed format and rate Aura can be asked for (FLAC at each
+of its rates, mp3, Ogg Opus, AAC), made from the samples custom_components/aura_tts/chime.py
+computes, so every format plays the same sound. WAV needs no file: it is made on the spot.
+
+    scripts/py314 sh -c '$AURA_VENVS/test/bin/python scripts/make_chimes.py'
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+from custom_components.aura_tts.audio import ENCODINGS, AudioFormat
+from custom_components.aura_tts.chime import (
+    BUNDLED_EXTENSIONS,
+    CHIME_DIR,
+    CHIMES,
+    bundled_path,
+    chime_pcm,
+)
+
+# Encoder settings near what Aura's own answers use; -bitexact keeps the files free of
+# encoder version strings, so a re-run with the same ffmpeg gives the same bytes.
+ENCODER_ARGS = {
+    "mp3": ["-c:a", "libmp3lame", "-b:a", "64k", "-write_xing", "0", "-id3v2_version", "0"],
+    "opus": ["-c:a", "libopus", "-b:a", "32k"],
+    "aac": ["-c:a", "aac", "-b:a", "64k"],
+    "flac": ["-c:a", "flac", "-compression_level", "8"],
+}
+
+
+def formats() -> list[AudioFormat]:
+    """Every compressed format (and rate) Aura can be asked for."""
+    return [
+        AudioFormat(encoding, None, rate)
+        for encoding in BUNDLED_EXTENSIONS
+        for rate in ENCODINGS[encoding].sample_rates
+    ]
+
+
+def encode(name: str, audio_format: AudioFormat) -> bytes:
+    """The chime ``name`` in ``audio_format``, encoded by ffmpeg."""
+    rate = audio_format.effective_sample_rate
+    command = [
+        "ffmpeg", "-hide_banner", "-loglevel", "error",
+        "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-",
+        "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact",
+        *ENCODER_ARGS[audio_format.encoding], "-f", _muxer(audio_format), "-",
+    ]  # fmt: skip
+    return subprocess.run(
+        command, input=chime_pcm(name, rate), capture_output=True, check=True
+    ).stdout
+
+
+def _muxer(audio_format: AudioFormat) -> str:
+    return {"mp3": "mp3", "opus": "ogg", "aac": "adts", "flac": "flac"}[audio_format.encoding]
+
+
+def main() -> None:
+    """Write every chime file, replacing what is there."""
+    CHIME_DIR.mkdir(exist_ok=True)
+    for old in CHIME_DIR.iterdir():
+        old.unlink()
+    for name in CHIMES:
+        for audio_format in formats():
+            path = bundled_path(name, audio_format)
+            path.write_bytes(encode(name, audio_format))
+            print(f"{path.relative_to(CHIME_DIR.parent)}: {path.stat().st_size:,} bytes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,274 @@
+"""Chimes: the bundled sounds, and a chime joined before the words in every format."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.components import tts
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.aura_tts.audio import ENCODINGS, AudioFormat, plan_output
+from custom_components.aura_tts.chime import (
+    BUNDLED_EXTENSIONS,
+    CHIME_DIR,
+    CHIMES,
+    NoChimeError,
+    bundled_path,
+    chime_audio,
+    chime_pcm,
+)
+from custom_components.aura_tts.const import CONF_CHIME, CONF_VOICE
+from tests.audio_checks import decoded_seconds, flac_test, ogg_pages, probe
+from tests.fake_aimlapi import FakeAimlApi
+from tests.fake_aimlapi.sound import speech_seconds
+from tests.helpers import ENTITY_ID, speak
+
+# Every format Aura can be asked for (what plan_output may choose), by encoding and rate.
+AURA_FORMATS = [
+    AudioFormat("linear16", "wav", rate) for rate in ENCODINGS["linear16"].sample_rates
+] + [
+    AudioFormat(encoding, None, rate)
+    for encoding in BUNDLED_EXTENSIONS
+    for rate in ENCODINGS[encoding].sample_rates
+]
+# What each compressed encoder adds around the samples (delay and padding), seconds.
+CODEC_SLACK = {"linear16": 0.0, "flac": 0.0, "mp3": 0.08, "opus": 0.03, "aac": 0.1}
+# Home Assistant's preferred_format, what ffprobe calls its codec, and the joining slack
+# of one join (the chime's end to the words) in that format.
+SPEAKERS = {
+    "mp3": ("mp3", 0.12),
+    "flac": ("flac", 0.0),
+    "ogg": ("opus", 0.03),
+    "aac": ("aac", 0.1),
+    "wav": ("pcm_s16le", 0.0),
+}
+MESSAGES = {
+    "en": "Someone is at the front door.",
+    "es": "Hay alguien en la puerta principal.",
+}
+
+
+def made_as(fmt: AudioFormat) -> tuple[str, str | None, int]:
+    """What Aura makes for ``fmt``, defaults filled in."""
+    return fmt.encoding, fmt.effective_container, fmt.effective_sample_rate
+
+
+def test_every_format_aura_makes_has_every_chime() -> None:
+    """plan_output only asks for formats in AURA_FORMATS; each has each chime, no more."""
+    made = {made_as(fmt) for fmt in AURA_FORMATS}
+    for preferred in ("mp3", "wav", "ogg", "opus", "aac", "flac"):
+        for rate in (None, 8000, 16000, 22050, 24000, 32000, 44100, 48000):
+            assert made_as(plan_output(preferred, rate).request) in made
+    expected = {
+        bundled_path(name, fmt).name
+        for name in CHIMES
+        for fmt in AURA_FORMATS
+        if fmt.encoding != "linear16"
+    }
+    assert {path.name for path in CHIME_DIR.iterdir()} == expected
+
+
+@pytest.mark.parametrize("name", sorted(CHIMES))
+@pytest.mark.parametrize("fmt", AURA_FORMATS, ids=lambda f: f"{f.encoding}-{f.sample_rate}")
+async def test_each_chime_decodes_cleanly_in_each_format(name: str, fmt: AudioFormat) -> None:
+    """Fails on a missing or broken file, the wrong rate, or a length outside 0.5-1.5 s."""
+    audio = chime_audio(name, fmt)
+    facts = await asyncio.to_thread(probe, audio)
+    assert int(facts["sample_rate"]) == fmt.effective_sample_rate
+    assert facts["channels"] == "1"
+    seconds = await asyncio.to_thread(decoded_seconds, audio)
+    length = CHIMES[name].length
+    assert length <= seconds + 0.001
+    assert seconds <= length + CODEC_SLACK[fmt.encoding] + 0.001
+    assert 0.5 <= length <= 1.5
+    if fmt.encoding == "flac":
+        await asyncio.to_thread(flac_test, audio)
+
+
+@pytest.mark.parametrize("name", sorted(CHIMES))
+def test_chime_samples_are_quiet_at_both_ends(name: str) -> None:
+    """Peak at -6 dBFS; silent first and last samples, so no click before or after."""
+    pcm = chime_pcm(name, 16000)
+    samples = memoryview(pcm).cast("h")
+    assert max(abs(s) for s in samples) == pytest.approx(16384, abs=2)
+    assert samples[0] == 0
+    assert abs(samples[-1]) < 10
+    assert len(samples) == round(CHIMES[name].length * 16000)
+
+
+def test_raw_pcm_and_what_there_is_no_chime_for() -> None:
+    """Headerless PCM is the samples; G.711 and unknown names are refused, not guessed."""
+    assert chime_audio("bell", AudioFormat("linear16", "none", 16000)) == chime_pcm("bell", 16000)
+    with pytest.raises(NoChimeError, match="mulaw"):
+        chime_audio("bell", AudioFormat("mulaw", "wav", 8000))
+    with pytest.raises(NoChimeError, match="gong"):
+        chime_pcm("gong", 16000)
+
+
+async def chime_and_words(
+    hass: HomeAssistant, fake_api: FakeAimlApi, options: dict[str, Any], language: str
+) -> tuple[bytes, float]:
+    """Speak the language's message; return the audio and the words' length in seconds."""
+    audio = await speak(hass, MESSAGES[language], options, language=language)
+    [request] = fake_api.tts_requests()[-1:]
+    return audio, speech_seconds(request.body["text"])
+
+
+@pytest.mark.usefixtures("setup_entry")
+@pytest.mark.parametrize("preferred", sorted(SPEAKERS))
+@pytest.mark.parametrize("language", ["en", "es"])
+async def test_a_chime_is_joined_before_the_words(
+    hass: HomeAssistant, fake_api: FakeAimlApi, preferred: str, language: str
+) -> None:
+    """One valid stream: it decodes cleanly and lasts the chime plus the words.
+
+    Fails if the chime is left out (too short), sent as a second file (a second fLaC, ID3
+    or Ogg stream, a second WAV header: decode errors or the wrong length) or in another
+    format than the words.
+    """
+    options = {"preferred_format": preferred, "chime": "ding_dong"}
+    audio, words = await chime_and_words(hass, fake_api, options, language)
+    codec, slack = SPEAKERS[preferred]
+    assert probe(audio)["codec_name"] == codec
+    seconds = await asyncio.to_thread(decoded_seconds, audio)
+    expected = CHIMES["ding_dong"].length + words
+    assert expected - 0.001 <= seconds <= expected + 2 * slack + 0.001
+    if preferred == "flac":
+        assert audio.count(b"fLaC") == 1
+        await asyncio.to_thread(flac_test, audio)
+    if preferred == "ogg":
+        assert len({serial for _, _, serial, _ in ogg_pages(audio)}) == 1
+    if preferred == "wav":
+        assert audio.count(b"RIFF") == 1
+
+
+@pytest.mark.usefixtures("setup_entry")
+async def test_voice_pe_flac_with_a_chime_needs_no_ffmpeg(
+    hass: HomeAssistant, fake_api: FakeAimlApi
+) -> None:
+    """Voice PE's FLAC (48 kHz mono 16-bit) with a chime: still made by Aura, not ffmpeg."""
+    options = {
+        "preferred_format": "flac",
+        "preferred_sample_rate": 48000,
+        "preferred_sample_channels": 1,
+        "preferred_sample_bytes": 2,
+        "chime": "bell",
+    }
+    with patch("custom_components.aura_tts.tts.convert_audio") as convert:
+        audio, words = await chime_and_words(hass, fake_api, options, "es")
+    convert.assert_not_called()
+    assert fake_api.tts_requests()[-1].body["sample_rate"] == "48000"
+    await asyncio.to_thread(flac_test, audio)
+    seconds = await asyncio.to_thread(decoded_seconds, audio)
+    assert seconds == pytest.approx(CHIMES["bell"].length + words, abs=0.001)
+
+
+@pytest.mark.usefixtures("setup_entry")
+async def test_the_first_chime_byte_goes_out_before_aura_answers(
+    hass: HomeAssistant, fake_api: FakeAimlApi
+) -> None:
+    """With Aura slow to start, the listener already has the chime; without, it waits.
+
+    Checked by order, not time: when the first chunk arrives, the fake has or has not yet
+    sent its first byte (with the chime, the request may not even have reached it).
+    """
+    fake_api.ttfb = 0.5
+    for language, chime, before_aura in (("en", "attention", True), ("es", "off", False)):
+        earlier = len(fake_api.tts_requests())
+        stream = tts.async_create_stream(
+            hass,
+            ENTITY_ID,
+            language=language,
+            options={"preferred_format": "mp3", "chime": chime},
+        )
+        stream.async_set_message(MESSAGES[language])
+        async for _ in stream.async_stream_result():
+            requests = fake_api.tts_requests()[earlier:]
+            aura_answered = any(request.first_byte is not None for request in requests)
+            assert aura_answered is not before_aura, chime
+            break
+
+
+async def test_default_chime_for_messages_not_for_satellites(
+    hass: HomeAssistant, config_entry: MockConfigEntry, fake_api: FakeAimlApi
+) -> None:
+    """The entry's chime plays before tts.speak messages; a satellite's answers (sent with
+    its audio settings, as Assist does) get none unless they name one."""
+    hass.config_entries.async_update_entry(
+        config_entry, options={**config_entry.options, CONF_CHIME: "bell"}
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    bell = CHIMES["bell"].length
+    satellite = {
+        "preferred_format": "wav",
+        "preferred_sample_rate": 16000,
+        "preferred_sample_channels": 1,
+        "preferred_sample_bytes": 2,
+    }
+    cases: list[tuple[dict[str, Any], str, float]] = [
+        ({"preferred_format": "mp3"}, "en", bell),
+        (satellite, "es", 0.0),
+        ({**satellite, "chime": "bell"}, "en", bell),
+        ({"preferred_format": "mp3", "chime": "off"}, "es", 0.0),
+    ]
+    for options, language, chime in cases:
+        audio, words = await chime_and_words(hass, fake_api, options, language)
+        seconds = await asyncio.to_thread(decoded_seconds, audio)
+        assert chime + words - 0.001 <= seconds <= chime + words + 0.25, options
+
+
+async def test_the_chime_is_part_of_the_cache_key(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, fake_api: FakeAimlApi
+) -> None:
+    """The same message with another chime, or after the default chime changed, is new audio."""
+    message, options = MESSAGES["en"], {"preferred_format": "mp3"}
+    plain = await speak(hass, message, options, language="en")
+    assert len(fake_api.tts_requests()) == 1
+    assert await speak(hass, message, options, language="en") == plain  # cached
+    assert len(fake_api.tts_requests()) == 1
+    chimed = await speak(hass, message, {**options, "chime": "bell"}, language="en")
+    assert chimed != plain
+    hass.config_entries.async_update_entry(
+        setup_entry, options={CONF_VOICE: setup_entry.options[CONF_VOICE], CONF_CHIME: "bell"}
+    )
+    await hass.async_block_till_done()
+    defaulted = await speak(hass, message, options, language="en")
+    assert len(fake_api.tts_requests()) == 3
+    assert len(defaulted) > len(plain)
+
+
+@pytest.mark.usefixtures("setup_entry")
+async def test_an_unknown_chime_is_refused(hass: HomeAssistant, fake_api: FakeAimlApi) -> None:
+    """Named in the error, with the chimes there are; nothing is paid for."""
+    with pytest.raises(ServiceValidationError) as caught:
+        await speak(hass, MESSAGES["es"], {"chime": "gong"}, language="es")
+    assert caught.value.translation_key == "unknown_chime"
+    assert caught.value.translation_placeholders == {
+        "chime": "gong",
+        "chimes": "off, ding_dong, bell, attention",
+    }
+    assert fake_api.tts_requests() == []
+
+
+@pytest.mark.usefixtures("setup_entry")
+async def test_a_missing_chime_file_still_speaks(
+    hass: HomeAssistant,
+    fake_api: FakeAimlApi,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A broken install loses the chime, not the announcement, and says so in the log."""
+    with patch("custom_components.aura_tts.chime.CHIME_DIR", tmp_path):
+        audio, words = await chime_and_words(
+            hass, fake_api, {"preferred_format": "aac", "chime": "bell"}, "en"
+        )
+    seconds = await asyncio.to_thread(decoded_seconds, audio)
+    assert seconds == pytest.approx(words, abs=0.1)
+    assert "Speaking without the bell chime" in caplog.text
