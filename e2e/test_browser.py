@@ -98,14 +98,14 @@ def add_through_the_ui(
     page.get_by_text(re.compile("^Apollo — Aura 2")).click()
     page.get_by_role("button", name=re.compile("Submit|Next")).click()
 
-    # Done: the entry exists and its TTS entity is there.
+    # Done: the entry exists with its TTS entity and the account sensors.
     page.get_by_role("button", name="Finish").click()
     page.goto(home_assistant.url + "/config/integrations/integration/aura_tts")
     expect(page.get_by_text("Deepgram Aura")).to_be_visible()
     page.wait_for_timeout(1500)  # let the page's fade-in finish before the picture
     page.screenshot(path=shots / "setup-done.png")
-    page.get_by_text("1 entity").first.click()
+    page.get_by_text("5 entities").first.click()  # speech, balance, spend x2, characters
     page.wait_for_url(re.compile("/config/entities"))
-    expect(page.get_by_placeholder("Search 1 entity")).to_be_visible()
+    expect(page.get_by_placeholder("Search 5 entities")).to_be_visible()
     expect(page.get_by_text("Aura TTS", exact=True).first).to_be_visible()
     page.screenshot(path=shots / "setup-entity.png")
