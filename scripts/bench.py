@@ -187,7 +187,8 @@ async def _add_entry(hass: Any, fake: Fake) -> str:
     )
     await hass.async_block_till_done()
     entries = er.async_entries_for_config_entry(er.async_get(hass), flow["result"].entry_id)
-    return str(entries[0].entity_id)
+    [speech] = [entry.entity_id for entry in entries if entry.domain == "tts"]
+    return str(speech)
 
 
 @dataclass
@@ -500,6 +501,7 @@ async def run(runs: int) -> list[tuple[str, str, str]]:
                     )
                 )
                 rows += await _first_clause_rows(runs, bench, entity)
+                rows += await _chime_rows(runs, bench, entity)
                 rows += await _voice_pe_rows(runs, bench, counter, fast_entity)
                 rows += await _join_rows(bench, recorder, fast_entity)
                 formats: dict[str, dict[str, Any]] = {
@@ -565,6 +567,31 @@ async def _first_clause_rows(runs: int, bench: Bench, entity: str) -> list[tuple
             f"{_ms([t[0] for t in sentence])} waiting for the whole first sentence",
         )
     ]
+
+
+async def _chime_rows(runs: int, bench: Bench, entity: str) -> list[tuple[str, str, str]]:
+    """First audio byte with a chime before the words, next to the same without."""
+    rows = []
+    for name, options in (
+        ("mp3 (tts.speak)", {"preferred_format": "mp3"}),
+        ("FLAC 48 kHz (Voice PE)", VOICE_PE),
+    ):
+        chimed: dict[str, Any] = {**options, "chime": "ding_dong"}
+        await bench.speak(entity, bench.unique("Warm up."), chimed)  # the chime is read once
+        with_chime = [
+            await bench.speak(entity, bench.unique(ANNOUNCEMENT), chimed) for _ in range(runs)
+        ]
+        without = [
+            await bench.speak(entity, bench.unique(ANNOUNCEMENT), options) for _ in range(runs)
+        ]
+        rows.append(
+            (
+                f"Announcement with a chime, {name}: first audio byte from HA",
+                _ms([t.first_byte for t in with_chime]),
+                f"{_ms([t.first_byte for t in without])} without the chime",
+            )
+        )
+    return rows
 
 
 async def _voice_pe_rows(
