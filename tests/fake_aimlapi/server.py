@@ -25,8 +25,9 @@ from . import sound
 OPENAPI_DIR = Path(__file__).parent / "openapi"
 MAX_CHARACTERS = 2000
 MAX_CONCURRENT = 15
-# What one character of speech costs in the fake (USD): about the AI/ML API's list price
-# for Aura 2. Each synthesis is charged (and taken from the balance) when it is answered.
+# What one character of speech costs in the fake (USD): a plausible figure of the right
+# size (tens of dollars per million characters), not the AI/ML API's price list. Each
+# synthesis is charged (and taken from the balance) when it is answered.
 PRICE_PER_CHARACTER = 0.0000315
 MAX_USAGE_WINDOW = timedelta(days=92)
 _PERIOD = re.compile(r"[1-9][0-9]*[hd]")
