@@ -100,7 +100,7 @@ async def _async_options_updated(hass: HomeAssistant, entry: AuraConfigEntry) ->
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool:
-    """Unload the TTS entity."""
+    """Unload the TTS entity and the account sensors."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
