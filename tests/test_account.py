@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,8 +27,10 @@ from custom_components.aura_tts.const import (
     EVENT_LOW_BALANCE,
 )
 from custom_components.aura_tts.coordinator import AccountCoordinator
+from tests.audio_checks import decoded_seconds
 from tests.conftest import API_KEY
 from tests.fake_aimlapi import FakeAimlApi
+from tests.fake_aimlapi.sound import speech_seconds
 from tests.helpers import speak
 
 BALANCE = "sensor.aura_tts_balance"
@@ -180,8 +183,10 @@ async def test_characters_counted_once_per_billed_character(
 ) -> None:
     """Counted as billed: a retry, a cached replay and a refused request add nothing."""
     fake_api.add_fault("status", status=503)  # the first attempt is refused, then retried
-    await speak(hass, text, options, language=language)
+    audio = await speak(hass, text, options, language=language)
     await hass.async_block_till_done()
+    spoken = speech_seconds(text)  # what was paid for is what is heard
+    assert spoken <= await asyncio.to_thread(decoded_seconds, audio) <= spoken + 0.1
     assert len(fake_api.tts_requests()) == 2
     assert int(state(hass, CHARACTERS).state) == len(text) == billed_characters(fake_api)
 
