@@ -16,7 +16,8 @@ from awesomeversion import AwesomeVersion
 import pytest
 import yaml  # type: ignore[import-untyped]
 
-from custom_components.aura_tts import config_flow, user_errors
+from custom_components.aura_tts import announce, config_flow, user_errors
+from custom_components.aura_tts.chime import CHIME_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "custom_components" / "aura_tts"
@@ -179,3 +180,17 @@ def test_quality_scale_is_complete() -> None:
     platinum = {"async-dependency", "inject-websession", "strict-typing"}
     assert platinum <= set(rules)
     assert len(rules) >= 50
+
+
+def test_every_action_is_described_translated_and_has_an_icon() -> None:
+    """services.yaml, the translations and icons.json name the same actions and fields (as
+    hassfest checks), and the chime choices are the bundled chimes."""
+    services = yaml.safe_load((PACKAGE / "services.yaml").read_text())
+    icons = json.loads((PACKAGE / "icons.json").read_text())
+    assert set(services) == set(STRINGS["services"]) == set(icons["services"]) == {"announce"}
+    for name, service in services.items():
+        assert set(service["fields"]) == set(STRINGS["services"][name]["fields"])
+        assert set(announce.ANNOUNCE_SCHEMA.schema) >= set(service["fields"])
+    chimes = services["announce"]["fields"]["chime"]["selector"]["select"]["options"]
+    assert tuple(chimes) == CHIME_NAMES
+    assert set(chimes) == set(STRINGS["selector"]["chime"]["options"])

@@ -8,8 +8,11 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
+from .announce import async_setup_services
 from .api import AuraClient
 from .const import CONF_BASE_URL, DOMAIN
 from .coordinator import AccountCoordinator
@@ -31,6 +34,7 @@ from .issues import (
 from .spoken import SpokenCharacters
 
 PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.TTS]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 @dataclass
@@ -44,6 +48,12 @@ class AuraRuntimeData:
 
 
 type AuraConfigEntry = ConfigEntry[AuraRuntimeData]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, which serve every entry."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool:

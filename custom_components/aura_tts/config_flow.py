@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 import hashlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -31,13 +31,6 @@ from homeassistant.helpers.selector import (
 )
 from yarl import URL
 
-if TYPE_CHECKING:
-    # Home Assistant 2026.10+ serves voluptuous through probatio, whose types its flow API
-    # uses; 2026.3 (the oldest supported) has plain voluptuous. Same API either way.
-    import probatio as vol
-else:
-    import voluptuous as vol
-
 from .api import DEFAULT_BASE_URL, AccountCheck, AuraClient
 from .audio_url import is_local_host
 from .chime import CHIME_NAMES, CHIME_OFF
@@ -59,6 +52,7 @@ from .errors import (
     ServerError,
     SpendingLimitError,
 )
+from .schema import vol
 from .voices import DEFAULT_VOICE_ID, VOICES, parse_voice_id
 
 _LOGGER = logging.getLogger(__name__)

@@ -25,7 +25,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import AuraConfigEntry
 from .api import MAX_CONCURRENT_REQUESTS
 from .audio import AudioFormat, OutputPlan, UnsupportedOutputError, plan_output
-from .chime import CHIME_NAMES, CHIME_OFF, NoChimeError, chime_audio
+from .chime import CHIME_OFF, NoChimeError, chime_audio
+from .choices import DEFAULT_CHIME, DEFAULT_VOICE, choose_chime, choose_voice
 from .const import ATTR_CHIME, ATTR_VOICE, CONF_CHIME, CONF_VOICE, DOMAIN
 from .convert import convert_audio
 from .device import account_device
@@ -36,24 +37,11 @@ from .user_errors import react, user_error
 from .voices import (
     DEFAULT_VOICE_ID,
     default_language_of,
-    parse_voice_id,
-    stand_in_voice,
     supported_languages,
     voices_for_language,
 )
 
 _LOGGER = logging.getLogger(__name__)
-# The configured voice travels in the options under its own name: Home Assistant merges
-# default options into the call's, and only a voice the call named must speak its language.
-_DEFAULT_VOICE = "default_voice"
-_DEFAULT_CHIME = "default_chime"
-# Home Assistant's Assist pipeline sends a voice satellite's audio settings with its answers;
-# satellites have their own pre-announce sound, so those get no chime unless they name one.
-_SATELLITE_OPTIONS = (
-    ATTR_PREFERRED_SAMPLE_RATE,
-    ATTR_PREFERRED_SAMPLE_CHANNELS,
-    ATTR_PREFERRED_SAMPLE_BYTES,
-)
 
 PARALLEL_UPDATES = 0
 
@@ -114,8 +102,8 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
     def default_options(self) -> dict[str, Any]:
         """The configured voice and chime; part of the cache key, so a change is heard."""
         return {
-            _DEFAULT_VOICE: self._configured_voice,
-            _DEFAULT_CHIME: self._entry.options.get(CONF_CHIME, CHIME_OFF),
+            DEFAULT_VOICE: self._configured_voice,
+            DEFAULT_CHIME: self._entry.options.get(CONF_CHIME, CHIME_OFF),
         }
 
     @callback
@@ -124,53 +112,17 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         return [TtsVoice(v.voice_id, v.label) for v in voices_for_language(language)]
 
     def _voice_for(self, options: dict[str, Any], language: str) -> str:
-        """The voice to speak ``language`` with.
-
-        A voice the call names must speak the language. The configured voice is a default:
-        for another language a voice of that language stands in (same gender if possible).
-        """
-        named = options.get(ATTR_VOICE)
-        voice_id = str(named or options.get(_DEFAULT_VOICE) or self._configured_voice)
-        voice = parse_voice_id(voice_id)
-        if voice is None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unknown_voice",
-                translation_placeholders={"voice": voice_id},
-            )
-        if voice.base_language == language.split("-", 1)[0]:
-            return voice_id
-        stand_in = None if named else stand_in_voice(voice, language)
-        if stand_in is None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="voice_language_mismatch",
-                translation_placeholders={"voice": voice_id, "language": language},
-            )
-        if (voice_id, language) not in self._stand_ins_logged:
-            self._stand_ins_logged.add((voice_id, language))
+        """The voice to speak ``language`` with (see choose_voice); stand-ins logged once."""
+        choice = choose_voice(options, language, self._configured_voice)
+        if choice.stands_in_for and (choice.stands_in_for, language) not in self._stand_ins_logged:
+            self._stand_ins_logged.add((choice.stands_in_for, language))
             _LOGGER.debug(
-                "%s does not speak %s; %s speaks it instead", voice_id, language, stand_in.voice_id
+                "%s does not speak %s; %s speaks it instead",
+                choice.stands_in_for,
+                language,
+                choice.voice_id,
             )
-        return stand_in.voice_id
-
-    @staticmethod
-    def _chime_for(options: dict[str, Any]) -> str:
-        """The chime to play first: the one named, else the default (not for satellites)."""
-        named = options.get(ATTR_CHIME)
-        if named is not None:
-            name = str(named)
-        elif any(options.get(option) is not None for option in _SATELLITE_OPTIONS):
-            name = CHIME_OFF
-        else:
-            name = str(options.get(_DEFAULT_CHIME) or CHIME_OFF)
-        if name not in CHIME_NAMES:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unknown_chime",
-                translation_placeholders={"chime": name, "chimes": ", ".join(CHIME_NAMES)},
-            )
-        return name
+        return choice.voice_id
 
     async def _lead_in(self, name: str, audio_format: AudioFormat) -> bytes | None:
         """The chime's audio in ``audio_format`` (read once, then kept); None for none."""
@@ -208,7 +160,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         """Stream audio for a text stream (Assist) or a single message (tts.speak)."""
         voice_id = self._voice_for(request.options, request.language)
         plan, wanted = self._plan_for(request.options)
-        lead_in = await self._lead_in(self._chime_for(request.options), plan.request)
+        lead_in = await self._lead_in(choose_chime(request.options), plan.request)
         speech = SpeechStream(
             self._entry.runtime_data.client,
             voice_id,

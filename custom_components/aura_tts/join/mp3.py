@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from .frames import Frame, FramedJoiner
+from .frames import Frame, FramedJoiner, id3v2_size
 
 # Kilobits a second by index, for MPEG-1 and for MPEG-2/2.5 (layer III).
 _BITRATES: Final = {
@@ -35,6 +35,26 @@ def mp3_frame(data: bytes | bytearray, start: int) -> Frame | None:
     length = samples_per_frame(version) // 8 * bitrate // sample_rate + padding
     mono = data[start + 3] >> 6 == _MONO
     return Frame(length, (version, sample_rate, mono), audio=not _describes_file(data, start))
+
+
+def mp3_seconds(data: bytes) -> float:
+    """How long the audio frames of an mp3 stream play; tags and Xing/Info frames add nothing."""
+    seconds = 0.0
+    position = 0
+    while position + 4 <= len(data):
+        if data.startswith(b"ID3", position):
+            size = id3v2_size(data[position : position + 10])
+            position += size or len(data)
+            continue
+        frame = mp3_frame(data, position)
+        if frame is None:
+            position += 1  # not a frame header: find the next one
+            continue
+        if frame.audio:
+            version, sample_rate, _ = frame.params
+            seconds += samples_per_frame(version) / sample_rate
+        position += frame.length
+    return seconds
 
 
 def _describes_file(data: bytes | bytearray, start: int) -> bool:

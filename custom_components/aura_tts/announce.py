@@ -1,0 +1,239 @@
+"""The ``aura_tts.announce`` action: one message, spoken on several speakers at once.
+
+One synthesis serves every player: the action makes one Home Assistant TTS result stream and
+gives each player its media-source ID, so they all read the same audio (Home Assistant's
+TTS cache hands it to each reader as it arrives). Players that support it are told it is an
+announcement (they duck or pause their music and resume it after). With a volume, each
+player's volume is set first and put back afterwards (see announce_volume).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+import logging
+from typing import Any, Final
+
+from homeassistant.components import tts
+from homeassistant.components.media_player.const import (
+    ATTR_MEDIA_ANNOUNCE,
+    ATTR_MEDIA_CONTENT_ID,
+    ATTR_MEDIA_CONTENT_TYPE,
+    DOMAIN as MEDIA_PLAYER_DOMAIN,
+    SERVICE_PLAY_MEDIA,
+    MediaPlayerEntityFeature,
+    MediaType,
+)
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID, ATTR_SUPPORTED_FEATURES, Platform
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.helpers.service import async_extract_entity_ids
+from homeassistant.util.hass_dict import HassKey
+
+from .announce_volume import AnnouncementVolumes
+from .chime import CHIME_OFF
+from .choices import choose_chime, choose_voice
+from .const import ATTR_CHIME, ATTR_VOICE, CONF_VOICE, DOMAIN
+from .join.mp3 import mp3_seconds
+from .schema import vol
+from .voices import DEFAULT_VOICE_ID, supported_languages
+
+_LOGGER = logging.getLogger(__name__)
+
+SERVICE_ANNOUNCE: Final = "announce"
+ATTR_MESSAGE: Final = "message"
+ATTR_PROFILE: Final = "profile"
+ATTR_LANGUAGE: Final = "language"
+ATTR_VOLUME: Final = "volume"
+# An automation waits at most this long for the speech to start; the client's own timeouts
+# end a stalled request well before it.
+START_LIMIT: Final = 120.0  # seconds
+
+ANNOUNCE_SCHEMA: Final = vol.Schema(
+    {
+        **cv.ENTITY_SERVICE_FIELDS,
+        vol.Required(ATTR_MESSAGE): cv.string,
+        vol.Optional(ATTR_PROFILE): cv.entity_id,
+        vol.Optional(ATTR_VOICE): cv.string,
+        vol.Optional(ATTR_LANGUAGE): cv.string,
+        vol.Optional(ATTR_CHIME): cv.string,
+        vol.Optional(ATTR_VOLUME): vol.All(vol.Coerce(float), vol.Range(min=0, max=1)),
+    }
+)
+DATA_VOLUMES: HassKey[AnnouncementVolumes] = HassKey(f"{DOMAIN}_announcement_volumes")
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the announce action (once, for every entry)."""
+    hass.data[DATA_VOLUMES] = AnnouncementVolumes(hass)
+    hass.services.async_register(DOMAIN, SERVICE_ANNOUNCE, _async_announce, ANNOUNCE_SCHEMA)
+
+
+async def _async_announce(call: ServiceCall) -> None:
+    """Speak the message on every targeted player; return once all of them have it."""
+    hass = call.hass
+    engine, configured_voice = _speaker(hass, call.data.get(ATTR_PROFILE))
+    players = await _players(call)
+    stream = _result_stream(hass, engine, configured_voice, call.data)
+    chime = choose_chime(stream.options) != CHIME_OFF
+    stream.async_set_message(call.data[ATTR_MESSAGE])  # synthesis starts now
+    audio = _Audio(chime)
+    reading = hass.async_create_background_task(
+        audio.async_read(stream), f"{DOMAIN} announcement audio"
+    )
+    volumes = hass.data[DATA_VOLUMES]
+    held: list[str] = []
+    try:
+        if (volume := call.data.get(ATTR_VOLUME)) is not None:
+            held = await volumes.async_set(players, volume, call.context)
+        told_at = hass.loop.time()
+        await _play(hass, call, players, stream.media_source_id)
+        await audio.async_wait_started()
+    except BaseException:
+        volumes.async_release_now(held)
+        raise
+    if held:
+        reading.add_done_callback(lambda _: _release(volumes, held, audio, told_at))
+
+
+def _release(volumes: AnnouncementVolumes, held: list[str], audio: _Audio, told_at: float) -> None:
+    if audio.seconds is None:  # the speech failed part way: nothing more will play
+        volumes.async_release_now(held)
+    else:
+        volumes.async_release_after(held, audio.seconds, told_at)
+
+
+def _speaker(hass: HomeAssistant, profile: str | None) -> tuple[str, str]:
+    """The Aura TTS entity to speak with, and its configured voice."""
+    registry = er.async_get(hass)
+    if profile is not None:
+        entity = registry.async_get(profile)
+        if entity is None or entity.platform != DOMAIN or entity.domain != Platform.TTS:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="not_a_profile",
+                translation_placeholders={"profile": profile},
+            )
+        entry = hass.config_entries.async_get_entry(entity.config_entry_id or "")
+        entries = [entry] if entry is not None else []
+    else:
+        entries = hass.config_entries.async_entries(DOMAIN)
+    loaded = [entry for entry in entries if entry.state is ConfigEntryState.LOADED]
+    if not loaded:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
+    if len(loaded) > 1:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="choose_profile")
+    entry = loaded[0]
+    engine = profile or registry.async_get_entity_id(Platform.TTS, DOMAIN, entry.entry_id)
+    if engine is None:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
+    return engine, str(entry.options.get(CONF_VOICE, DEFAULT_VOICE_ID))
+
+
+async def _players(call: ServiceCall) -> list[str]:
+    """The media players the action targets (directly, or by area, device, floor, label)."""
+    players = sorted(
+        entity_id
+        for entity_id in await async_extract_entity_ids(call)
+        if entity_id.startswith(f"{MEDIA_PLAYER_DOMAIN}.") and call.hass.states.get(entity_id)
+    )
+    if not players:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_players")
+    return players
+
+
+def _result_stream(
+    hass: HomeAssistant, engine: str, configured_voice: str, data: dict[str, Any]
+) -> tts.ResultStream:
+    """Home Assistant's stream for the message, checked as the entity will check it."""
+    language = data.get(ATTR_LANGUAGE)
+    if language is not None and language not in supported_languages():
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unsupported_language",
+            translation_placeholders={"language": language},
+        )
+    options = {name: data[name] for name in (ATTR_VOICE, ATTR_CHIME) if name in data}
+    stream = tts.async_create_stream(hass, engine, language, options)
+    # The entity makes these checks too, but only once a player asks for the audio: made
+    # here, a wrong voice or chime fails the action before any player is touched.
+    choose_voice(stream.options, str(stream.language), configured_voice)
+    choose_chime(stream.options)
+    return stream
+
+
+async def _play(hass: HomeAssistant, call: ServiceCall, players: list[str], media: str) -> None:
+    """Tell every player to play ``media``, as an announcement where the player has them."""
+    announcing: list[str] = []
+    plain: list[str] = []
+    for entity_id in players:
+        state = hass.states.get(entity_id)
+        features = state.attributes.get(ATTR_SUPPORTED_FEATURES, 0) if state else 0
+        (announcing if features & MediaPlayerEntityFeature.MEDIA_ANNOUNCE else plain).append(
+            entity_id
+        )
+    calls = [
+        hass.services.async_call(
+            MEDIA_PLAYER_DOMAIN,
+            SERVICE_PLAY_MEDIA,
+            {
+                ATTR_ENTITY_ID: group,
+                ATTR_MEDIA_CONTENT_ID: media,
+                ATTR_MEDIA_CONTENT_TYPE: MediaType.MUSIC,
+                **({ATTR_MEDIA_ANNOUNCE: True} if group is announcing else {}),
+            },
+            blocking=True,
+            context=call.context,
+        )
+        for group in (announcing, plain)
+        if group
+    ]
+    await asyncio.gather(*calls)
+
+
+@dataclass
+class _Audio:
+    """The announcement's audio, read as the players read it: when speech starts, its length.
+
+    With a chime, the stream's first chunk is the chime (SpeechStream sends it as one chunk)
+    and the speech has started with the second.
+    """
+
+    chime: bool
+    started: asyncio.Future[None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+    seconds: float | None = None
+
+    async def async_wait_started(self) -> None:
+        """Wait for the speech to start (raising why it could not), or for START_LIMIT."""
+        try:
+            async with asyncio.timeout(START_LIMIT):
+                await asyncio.shield(self.started)
+        except TimeoutError:
+            _LOGGER.warning("The announcement's speech has not started after %s s", START_LIMIT)
+
+    async def async_read(self, stream: tts.ResultStream) -> None:
+        """Read the whole stream; ``seconds`` is set if it ended well."""
+        data = bytearray()
+        chunks = 0
+        try:
+            async for chunk in stream.async_stream_result():
+                data += chunk
+                chunks += 1
+                if chunks > self.chime and not self.started.done():
+                    self.started.set_result(None)
+        except Exception as err:  # noqa: BLE001 - the action raises it, or it is logged
+            if self.started.done():
+                _LOGGER.warning("The announcement stopped part way: %s", err)
+            else:
+                self.started.set_exception(err)
+                # Marked as seen: if the action failed first, nobody awaits it.
+                self.started.exception()
+            return
+        if not self.started.done():  # all of it in one chunk (from the cache)
+            self.started.set_result(None)
+        self.seconds = mp3_seconds(bytes(data))

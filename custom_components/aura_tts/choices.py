@@ -1,0 +1,87 @@
+"""What a message is spoken with: its voice and its chime, checked before anything is paid.
+
+Shared by the TTS entity and the announce action, so both refuse the same things with the
+same translated messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.tts import (
+    ATTR_PREFERRED_SAMPLE_BYTES,
+    ATTR_PREFERRED_SAMPLE_CHANNELS,
+    ATTR_PREFERRED_SAMPLE_RATE,
+)
+from homeassistant.exceptions import ServiceValidationError
+
+from .chime import CHIME_NAMES, CHIME_OFF
+from .const import ATTR_CHIME, ATTR_VOICE, DOMAIN
+from .voices import parse_voice_id, stand_in_voice
+
+# The configured voice and chime travel in the options under their own names: Home Assistant
+# merges default options into the call's, and only a voice the call named must speak its
+# language.
+DEFAULT_VOICE = "default_voice"
+DEFAULT_CHIME = "default_chime"
+# Home Assistant's Assist pipeline sends a voice satellite's audio settings with its answers;
+# satellites have their own pre-announce sound, so those get no chime unless they name one.
+_SATELLITE_OPTIONS = (
+    ATTR_PREFERRED_SAMPLE_RATE,
+    ATTR_PREFERRED_SAMPLE_CHANNELS,
+    ATTR_PREFERRED_SAMPLE_BYTES,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceChoice:
+    """The voice that speaks, and whether it stands in for the configured one."""
+
+    voice_id: str
+    stands_in_for: str | None = None
+
+
+def choose_voice(options: dict[str, Any], language: str, configured: str) -> VoiceChoice:
+    """The voice to speak ``language`` with.
+
+    A voice the call names must speak the language. The configured voice is a default: for
+    another language a voice of that language stands in (same gender if possible).
+    """
+    named = options.get(ATTR_VOICE)
+    voice_id = str(named or options.get(DEFAULT_VOICE) or configured)
+    voice = parse_voice_id(voice_id)
+    if voice is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_voice",
+            translation_placeholders={"voice": voice_id},
+        )
+    if voice.base_language == language.split("-", 1)[0]:
+        return VoiceChoice(voice_id)
+    stand_in = None if named else stand_in_voice(voice, language)
+    if stand_in is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="voice_language_mismatch",
+            translation_placeholders={"voice": voice_id, "language": language},
+        )
+    return VoiceChoice(stand_in.voice_id, stands_in_for=voice_id)
+
+
+def choose_chime(options: dict[str, Any]) -> str:
+    """The chime to play first: the one named, else the default (not for satellites)."""
+    named = options.get(ATTR_CHIME)
+    if named is not None:
+        name = str(named)
+    elif any(options.get(option) is not None for option in _SATELLITE_OPTIONS):
+        name = CHIME_OFF
+    else:
+        name = str(options.get(DEFAULT_CHIME) or CHIME_OFF)
+    if name not in CHIME_NAMES:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_chime",
+            translation_placeholders={"chime": name, "chimes": ", ".join(CHIME_NAMES)},
+        )
+    return name
