@@ -20,6 +20,7 @@ from tests.audio_checks import decoded_seconds, flac_test, probe
 from tests.fake_aimlapi.sound import speech_seconds
 
 PLAYER = "media_player.test_speaker"  # e2e/e2e_speaker: takes play_media like a real one
+KITCHEN = "media_player.kitchen_speaker"  # the same, without announcements
 
 
 def fetch(ha: HomeAssistant, url: str) -> bytes:
@@ -104,7 +105,8 @@ def test_tts_speak_plays_on_a_media_player(
             "message": message,
         },
     )
-    media_id = ha.api("GET", f"/api/states/{PLAYER}")["attributes"]["media_content_id"]
+    # tts.speak tells players it is an announcement: this one plays it over its own media.
+    media_id = ha.api("GET", f"/api/states/{PLAYER}")["attributes"]["plays"][-1]["media_id"]
     assert media_id.startswith("media-source://tts/")
     resolved = ha.websocket({"type": "media_source/resolve_media", "media_content_id": media_id})
     audio = fetch(ha, resolved["url"])
@@ -283,6 +285,66 @@ def test_balance_sensor_and_the_low_balance_repair(
     fake.keys[key] = 42.5
     wait_for(lambda: refreshed_balance(42.5), "the balance sensor to show 42.50")
     wait_for(lambda: low_balance_issue() is None, "the repair to go")
+
+
+@pytest.mark.parametrize(
+    ("language", "message", "chime"),
+    [
+        ("en", "Someone is at the front door.", "ding_dong"),
+        ("es", "Hay alguien en la puerta principal.", "off"),
+    ],
+)
+def test_announce_on_two_speakers_with_a_chime_and_a_volume(
+    home_assistant: HomeAssistant,
+    fake_server: FakeServer,
+    language: str,
+    message: str,
+    chime: str,
+) -> None:
+    """aura_tts.announce: one synthesis for both speakers (one announces over its media, one
+    plays it as its media); each is set to 0.8 before it plays, plays chime + words (as
+    ffmpeg decodes what it fetched), and gets its own volume back after it has played.
+    """
+    ha = home_assistant
+    speakers = [PLAYER, KITCHEN]
+    before = {p: ha.api("GET", f"/api/states/{p}")["attributes"] for p in speakers}
+    requests_before = len(fake_server.fake.tts_requests())
+    ha.api(
+        "POST",
+        "/api/services/aura_tts/announce",
+        json={
+            "entity_id": speakers,
+            "message": message,
+            "language": language,
+            "chime": chime,
+            "volume": 0.8,
+        },
+    )
+
+    def finished(player: str) -> dict[str, Any] | None:
+        attributes = ha.api("GET", f"/api/states/{player}")["attributes"]
+        plays = attributes["plays"][len(before[player]["plays"]) :]
+        volumes = attributes["volume_history"][len(before[player]["volume_history"]) :]
+        done = len(plays) == 1 and "ended" in plays[0] and len(volumes) == 2
+        return {"play": plays[0], "volumes": volumes, **attributes} if done else None
+
+    [request] = fake_server.tts_requests_since(requests_before)
+    assert request.body["text"] == message
+    assert request.body["model"].endswith(f"-{language}")
+    chime_seconds = {"ding_dong": 1.5, "off": 0.0}[chime]
+    for player, announces in ((PLAYER, True), (KITCHEN, False)):
+        result = wait_for(
+            lambda player=player: finished(player),
+            f"{player} to finish: {ha.api('GET', f'/api/states/{player}')}",
+            60,
+        )
+        play, volumes = result["play"], result["volumes"]
+        assert play["announce"] is announces
+        assert play["volume"] == 0.8  # set before it was told to play
+        assert play["seconds"] == pytest.approx(speech_seconds(message) + chime_seconds, abs=0.15)
+        assert [level for _, level in volumes] == [0.8, before[player]["volume_level"]]
+        assert volumes[1][0] >= play["ended"]  # put back after it had played, not during
+        assert result["volume_level"] == before[player]["volume_level"]
 
 
 def test_stops_cleanly_with_no_errors_from_the_integration(

@@ -102,8 +102,8 @@ class Speaker(MediaPlayerEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """What the speaker did, for the tests."""
-        return {"volume_history": self.volumes, "plays": self.plays}
+        """What the speaker did, for the tests (copies: a state keeps what it was given)."""
+        return {"volume_history": list(self.volumes), "plays": [dict(p) for p in self.plays]}
 
     async def async_set_volume_level(self, volume: float) -> None:
         """Take the volume, and note when."""
@@ -119,7 +119,12 @@ class Speaker(MediaPlayerEntity):
         if media_source.is_media_source_id(media_id):
             url = (await media_source.async_resolve_media(self.hass, media_id, self.entity_id)).url
         announce = bool(kwargs.get("announce"))
-        play = {"announce": announce, "volume": self.volume_level, "told": time.time()}
+        play = {
+            "media_id": media_id,
+            "announce": announce,
+            "volume": self.volume_level,
+            "told": time.time(),
+        }
         self.plays.append(play)
         if not announce:  # an announcement plays over the speaker's own media
             self._attr_media_content_id = media_id
