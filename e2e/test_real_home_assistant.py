@@ -314,6 +314,7 @@ def test_announce_on_two_speakers_with_a_chime_and_a_volume(
         "/api/services/aura_tts/announce",
         json={
             "entity_id": speakers,
+            "profile": ha.state["entity_id"],  # the browser test has added a second entry
             "message": message,
             "language": language,
             "chime": chime,

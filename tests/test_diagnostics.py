@@ -5,6 +5,7 @@ import json
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.aura_tts.const import CONF_PRONUNCIATIONS
 from custom_components.aura_tts.diagnostics import async_get_config_entry_diagnostics
 from tests.fake_aimlapi import FakeAimlApi
 
@@ -26,3 +27,17 @@ async def test_diagnostics_redact_the_key(
     assert account["last_figures"]["balance"] == 42.5
     assert account["last_figures"]["today"]["spend"] == 0.0
     assert account["warn_below"] == 1.0
+
+
+async def test_diagnostics_count_pronunciations_but_do_not_show_them(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    """The rules name the household's people and rooms: fails if one of them shows."""
+    rules = "Siobhan = Shivawn\nla sala de estar = el salón"
+    options = {**setup_entry.options, CONF_PRONUNCIATIONS: rules}
+    hass.config_entries.async_update_entry(setup_entry, options=options)
+    diagnostics = await async_get_config_entry_diagnostics(hass, setup_entry)
+    text = json.dumps(diagnostics, ensure_ascii=False)
+    assert "Siobhan" not in text
+    assert "salón" not in text
+    assert diagnostics["entry"]["options"][CONF_PRONUNCIATIONS] == {"rules": 2}

@@ -143,7 +143,7 @@ def test_every_translation_key_in_the_code_exists() -> None:
     errors |= set(re.findall(r'return \{"base": "(\w+)"\}', SOURCE))
     errors |= {key for _, key in config_flow._FLOW_ERRORS} | {"unexpected_answer"}
     assert errors
-    assert errors <= set(STRINGS["config"]["error"])
+    assert errors <= set(STRINGS["config"]["error"]) | set(STRINGS["options"]["error"])
     aborts = set(re.findall(r'reason="(\w+)"', SOURCE))
     assert aborts <= set(STRINGS["config"]["abort"])
 

@@ -37,6 +37,7 @@ from .chime import CHIME_NAMES, CHIME_OFF
 from .const import (
     CONF_BASE_URL,
     CONF_CHIME,
+    CONF_PRONUNCIATIONS,
     CONF_VOICE,
     CONF_WARN_BELOW,
     DEFAULT_WARN_BELOW,
@@ -52,6 +53,7 @@ from .errors import (
     ServerError,
     SpendingLimitError,
 )
+from .pronunciations import PronunciationError, format_pronunciations, parse_pronunciations
 from .schema import vol
 from .voices import DEFAULT_VOICE_ID, VOICES, parse_voice_id
 
@@ -93,10 +95,16 @@ _CHIME_SELECTOR = SelectSelector(
 )
 
 
-def _options_schema(voice: str, chime: str, warn_below: float) -> vol.Schema:
+_PRONUNCIATIONS_SELECTOR = TextSelector(TextSelectorConfig(multiline=True))
+
+
+def _options_schema(voice: str, chime: str, pronunciations: str, warn_below: float) -> vol.Schema:
     return _voice_schema(voice).extend(
         {
             vol.Required(CONF_CHIME, default=chime): _CHIME_SELECTOR,
+            vol.Optional(
+                CONF_PRONUNCIATIONS, description={"suggested_value": pronunciations}
+            ): _PRONUNCIATIONS_SELECTOR,
             vol.Required(CONF_WARN_BELOW, default=warn_below): _WARN_BELOW_SELECTOR,
         }
     )
@@ -294,29 +302,46 @@ def _without_key(user_input: dict[str, Any] | None) -> dict[str, Any]:
 
 
 class AuraOptionsFlow(OptionsFlow):
-    """Change the default voice, the chime and the low-balance warning; no reload needed."""
+    """Change the default voice, the chime, pronunciations and the low-balance warning.
+
+    None of them needs a reload: each message reads them.
+    """
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Pick the voice, the chime and the balance to warn below."""
+        """Pick the voice, the chime, the pronunciations and the balance to warn below."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"line": ""}
         options = self.config_entry.options
         voice = options.get(CONF_VOICE, DEFAULT_VOICE_ID)
         chime = options.get(CONF_CHIME, CHIME_OFF)
+        pronunciations = options.get(CONF_PRONUNCIATIONS, "")
         warn_below = float(options.get(CONF_WARN_BELOW, DEFAULT_WARN_BELOW))
         if user_input is not None:
             voice = user_input[CONF_VOICE].strip()
             chime = user_input[CONF_CHIME]
+            pronunciations = user_input.get(CONF_PRONUNCIATIONS, "")
             warn_below = float(user_input[CONF_WARN_BELOW])
-            if parse_voice_id(voice) is not None:
+            if parse_voice_id(voice) is None:
+                errors[CONF_VOICE] = "invalid_voice"
+            try:
+                rules = parse_pronunciations(pronunciations)
+            except PronunciationError as err:
+                errors[CONF_PRONUNCIATIONS] = "invalid_pronunciation"
+                placeholders["line"] = str(err.line)
+            if not errors:
                 return self.async_create_entry(
                     data={
                         **options,
                         CONF_VOICE: voice,
                         CONF_CHIME: chime,
+                        # Written the one way, so spacing alone never changes the cache key.
+                        CONF_PRONUNCIATIONS: format_pronunciations(rules),
                         CONF_WARN_BELOW: warn_below,
                     }
                 )
-            errors[CONF_VOICE] = "invalid_voice"
         return self.async_show_form(
-            step_id="init", data_schema=_options_schema(voice, chime, warn_below), errors=errors
+            step_id="init",
+            data_schema=_options_schema(voice, chime, pronunciations, warn_below),
+            errors=errors,
+            description_placeholders=placeholders,
         )

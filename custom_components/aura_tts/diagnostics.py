@@ -10,7 +10,8 @@ from homeassistant.core import HomeAssistant
 from yarl import URL
 
 from . import AuraConfigEntry
-from .const import CONF_BASE_URL
+from .const import CONF_BASE_URL, CONF_PRONUNCIATIONS
+from .pronunciations import parse_pronunciations
 
 TO_REDACT = {CONF_API_KEY, "unique_id"}
 
@@ -37,6 +38,9 @@ async def async_get_config_entry_diagnostics(
     account = runtime.account
     redacted = async_redact_data(entry.as_dict(), TO_REDACT)
     redacted["data"][CONF_BASE_URL] = redact_url(entry.data[CONF_BASE_URL])
+    if rules := entry.options.get(CONF_PRONUNCIATIONS):
+        # Names of the household's people and rooms: how many, not which.
+        redacted["options"][CONF_PRONUNCIATIONS] = {"rules": len(parse_pronunciations(rules))}
     return {
         "entry": redacted,
         "client": {

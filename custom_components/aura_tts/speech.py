@@ -49,6 +49,7 @@ class _TextPieces:
     """Sentences as they complete, handed out as request-sized pieces."""
 
     limit: int
+    pronounce: Callable[[str], str] | None = None  # the user's "say X as Y" rules
     max_length: int = MAX_MESSAGE_LENGTH
     first_clause_min: int = FIRST_CLAUSE_MIN
     sentences: deque[str] = field(default_factory=deque)
@@ -108,7 +109,10 @@ class _TextPieces:
             self.changed.set()
 
     def _add(self, sentence: str) -> None:
+        # A whole sentence (or a run cut at a word): no word is split across two calls.
         sentence = clean_text(sentence)
+        if self.pronounce is not None:
+            sentence = self.pronounce(sentence)
         if sentence.strip():
             # A sentence over the limit becomes several parts here, so packing stays simple.
             self.sentences.extend(split_text(sentence, self.limit))
@@ -158,12 +162,15 @@ class SpeechStream:
         limit: int = MAX_TEXT_LENGTH,
         lookahead: int = LOOKAHEAD,
         on_accepted: Callable[[str], None] | None = None,
+        pronounce: Callable[[str], str] | None = None,
     ) -> None:
         """Speak with ``voice_id`` in ``audio_format``; ``limiter`` caps requests in flight.
 
         ``on_accepted`` is called with each piece's text when its first audio byte arrives
-        (the service has taken, and bills, that piece).
+        (the service has taken, and bills, that piece). ``pronounce`` rewrites each sentence
+        before it is spoken (see pronunciations.Pronouncer).
         """
+        self._pronounce = pronounce
         self._client = client
         self._on_accepted = on_accepted
         self._voice_id = voice_id
@@ -182,7 +189,7 @@ class SpeechStream:
         ``lead_in`` (a chime, a whole file in the format being made) goes out first, joined
         to the speech as its first piece, while the first request is on its way.
         """
-        pieces = _TextPieces(self._limit)
+        pieces = _TextPieces(self._limit, self._pronounce)
         order: asyncio.Queue[asyncio.Queue[object] | None] = asyncio.Queue()
         slots = asyncio.Semaphore(self._lookahead)
         tasks: set[asyncio.Task[None]] = set()

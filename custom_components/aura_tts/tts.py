@@ -26,12 +26,13 @@ from . import AuraConfigEntry
 from .api import MAX_CONCURRENT_REQUESTS
 from .audio import AudioFormat, OutputPlan, UnsupportedOutputError, plan_output
 from .chime import CHIME_OFF, NoChimeError, chime_audio
-from .choices import DEFAULT_CHIME, DEFAULT_VOICE, choose_chime, choose_voice
-from .const import ATTR_CHIME, ATTR_VOICE, CONF_CHIME, CONF_VOICE, DOMAIN
+from .choices import DEFAULT_CHIME, DEFAULT_VOICE, PRONUNCIATIONS, choose_chime, choose_voice
+from .const import ATTR_CHIME, ATTR_VOICE, CONF_CHIME, CONF_PRONUNCIATIONS, CONF_VOICE, DOMAIN
 from .convert import convert_audio
 from .device import account_device
 from .errors import AuraError
 from .issues import async_clear_no_credit
+from .pronunciations import Pronouncer, pronouncer
 from .speech import SpeechStream
 from .user_errors import react, user_error
 from .voices import (
@@ -53,6 +54,12 @@ async def async_setup_entry(
 ) -> None:
     """Add the TTS entity of a config entry."""
     async_add_entities([AuraTextToSpeechEntity(entry)])
+
+
+def _pronouncer_for(options: dict[str, Any]) -> Pronouncer | None:
+    """The configured "say X as Y" rules (checked when they were saved); None for none."""
+    text = options.get(PRONUNCIATIONS)
+    return pronouncer(str(text)) if text else None
 
 
 def _int_option(options: dict[str, Any], name: str) -> int | None:
@@ -100,11 +107,17 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
 
     @property
     def default_options(self) -> dict[str, Any]:
-        """The configured voice and chime; part of the cache key, so a change is heard."""
-        return {
+        """The configured voice, chime and pronunciations; in the cache key, so a change is heard.
+
+        Pronunciations only when there are some, so other users' cache keys stay as they were.
+        """
+        options = {
             DEFAULT_VOICE: self._configured_voice,
             DEFAULT_CHIME: self._entry.options.get(CONF_CHIME, CHIME_OFF),
         }
+        if pronunciations := self._entry.options.get(CONF_PRONUNCIATIONS):
+            options[PRONUNCIATIONS] = pronunciations
+        return options
 
     @callback
     def async_get_supported_voices(self, language: str) -> list[TtsVoice]:
@@ -167,6 +180,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
             plan.request,
             limiter=self._limiter,
             on_accepted=self._piece_accepted,
+            pronounce=_pronouncer_for(request.options),
         )
         audio: AsyncGenerator[bytes] = self._translate_errors(
             speech.audio(request.message_gen, lead_in), voice_id, speech

@@ -1,0 +1,159 @@
+"""Pronunciations ("say X as Y"): the rules, and what reaches Aura through Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.aura_tts.const import CONF_PRONUNCIATIONS
+from custom_components.aura_tts.pronunciations import (
+    Pronouncer,
+    PronunciationError,
+    format_pronunciations,
+    parse_pronunciations,
+)
+from tests.audio_checks import decoded_seconds
+from tests.fake_aimlapi import FakeAimlApi
+from tests.fake_aimlapi.sound import speech_seconds
+from tests.helpers import speak
+
+
+def say(rules: str, text: str) -> str:
+    return Pronouncer(parse_pronunciations(rules))(text)
+
+
+def test_whole_words_only() -> None:
+    """Fails if a rule replaces part of a longer word."""
+    rules = "nas = N A S\nsalón = sala"
+    assert say(rules, "The nas is full; the nasal spray is not.") == (
+        "The N A S is full; the nasal spray is not."
+    )
+    assert say(rules, "El salón, ¿listo? Los salones no.") == "El sala, ¿listo? Los salones no."
+
+
+def test_lower_case_rules_match_any_case_capitals_only_themselves() -> None:
+    assert say("nas = N A S", "NAS, Nas and nas.") == "N A S, N A S and N A S."
+    assert say("US = United States", "Tell us about the US.") == (
+        "Tell us about the United States."
+    )
+
+
+def test_longest_first_and_never_twice() -> None:
+    """Fails if a shorter rule wins over a longer one, or a replacement is replaced again."""
+    rules = "living room = lounge\nliving room lamp = reading lamp\nlounge = parlour"
+    text = "Living room lamp on, living  room\nlamp? No: living\troom off."
+    assert say(rules, text) == "reading lamp on, reading lamp? No: lounge off."
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("Siobhan = Shivawn\nno separator here", 2),
+        ("= nothing written", 1),
+        ("nothing spoken =", 1),
+        ("nas = N A S\n\nnas = Nass", 3),  # the same rule twice
+    ],
+)
+def test_lines_that_are_not_rules(text: str, line: int) -> None:
+    with pytest.raises(PronunciationError) as raised:
+        parse_pronunciations(text)
+    assert raised.value.line == line
+
+
+def test_written_back_one_way() -> None:
+    rules = parse_pronunciations("  Siobhan=Shivawn \n\n living   room =  lounge")
+    assert format_pronunciations(rules) == "Siobhan = Shivawn\nliving room = lounge"
+    assert parse_pronunciations(format_pronunciations(rules)) == rules
+
+
+async def _set_rules(hass: HomeAssistant, entry: MockConfigEntry, rules: str) -> None:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "voice": entry.options["voice"],
+            "chime": "off",
+            CONF_PRONUNCIATIONS: rules,
+            "warn_below": 1,
+        },
+    )
+    assert result["type"] == "create_entry"
+    await hass.async_block_till_done()
+
+
+async def test_the_options_refuse_a_line_that_is_not_a_rule(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(setup_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "voice": "#g1_aura-2-thalia-en",
+            "chime": "off",
+            CONF_PRONUNCIATIONS: "Siobhan = Shivawn\nBob",
+            "warn_below": 1,
+        },
+    )
+    assert result["errors"] == {CONF_PRONUNCIATIONS: "invalid_pronunciation"}
+    assert result["description_placeholders"] == {"line": "2"}
+    assert CONF_PRONUNCIATIONS not in setup_entry.options
+
+
+@pytest.mark.parametrize(
+    ("language", "voice", "message", "spoken"),
+    [
+        (
+            "en",
+            "#g1_aura-2-thalia-en",
+            "Siobhan is in the living room. The NAS is backing up.",
+            "Shivawn is in the lounge. The N A S is backing up.",
+        ),
+        (
+            "es",
+            "#g1_aura-2-celeste-es",
+            "Siobhan está en la sala de estar. El NAS está lleno.",
+            "Shivawn está en el salón. El N A S está lleno.",
+        ),
+    ],
+)
+@pytest.mark.parametrize("word_by_word", [False, True], ids=["tts.speak", "assist-stream"])
+async def test_aura_is_sent_the_replaced_words(
+    hass: HomeAssistant,
+    fake_api: FakeAimlApi,
+    setup_entry: MockConfigEntry,
+    language: str,
+    voice: str,
+    message: str,
+    spoken: str,
+    word_by_word: bool,
+) -> None:
+    """Whole messages and Assist answers written a word at a time (so "living room" comes
+    in two chunks): fails if a rule is not applied, or applied to a part of a sentence."""
+    hass.config_entries.async_update_entry(
+        setup_entry, options={**setup_entry.options, "voice": voice}
+    )
+    rules = "Siobhan = Shivawn\nnas = N A S\nliving room = lounge\nla sala de estar = el salón"
+    await _set_rules(hass, setup_entry, rules)
+    audio = await speak(hass, message, word_by_word=word_by_word, language=language)
+    sent = " ".join(request.body["text"] for request in fake_api.tts_requests())
+    assert sent == spoken
+    assert decoded_seconds(audio) == pytest.approx(
+        sum(speech_seconds(r.body["text"]) for r in fake_api.tts_requests()), abs=0.05
+    )
+
+
+async def test_a_change_of_rules_is_heard_at_once(
+    hass: HomeAssistant, fake_api: FakeAimlApi, setup_entry: MockConfigEntry
+) -> None:
+    """The rules are part of Home Assistant's cache key: fails if the old audio is replayed."""
+    message = "Siobhan is at the door."
+    await _set_rules(hass, setup_entry, "Siobhan = Shivawn")
+    first = await speak(hass, message, {"preferred_format": "mp3"})
+    assert await speak(hass, message, {"preferred_format": "mp3"}) == first  # cached
+    await _set_rules(hass, setup_entry, "Siobhan = Shiv-awn")
+    await speak(hass, message, {"preferred_format": "mp3"})
+    assert [r.body["text"] for r in fake_api.tts_requests()] == [
+        "Shivawn is at the door.",
+        "Shiv-awn is at the door.",
+    ]
