@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.components import tts
 from homeassistant.components.media_player.const import MediaPlayerState
@@ -339,3 +340,20 @@ async def test_which_entry_speaks(
     with pytest.raises(ServiceValidationError) as raised:
         await announce(hass, entity_id=[KITCHEN], message="Hola.", profile=second)
     assert raised.value.translation_key == "not_loaded"
+
+
+async def test_a_speaker_that_refuses_the_volume_fails_the_action(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, players: dict[str, Speaker]
+) -> None:
+    """Fails if the action plays anyway, or keeps holding volumes it will never put back."""
+
+    async def refuse(volume: float) -> None:
+        raise HomeAssistantError("the speaker is busy")
+
+    with (
+        patch.object(players[KITCHEN], "async_set_volume_level", refuse),
+        pytest.raises(HomeAssistantError, match="busy"),
+    ):
+        await announce(hass, entity_id=BOTH, message="Dinner is ready.", volume=0.9)
+    assert not any(p.plays for p in players.values())
+    assert not any(hass.data[DATA_VOLUMES].holds(player) for player in BOTH)

@@ -52,7 +52,6 @@ class _Hold:
 
     entity_id: str
     original: float
-    announced: float
     set_at: float
     follows_state: bool  # its state shows when the announcement ends
     reported: bool = False  # it has reported the announcement volume
@@ -100,7 +99,6 @@ class AnnouncementVolumes:
             hold = _Hold(
                 entity_id,
                 original,
-                announced=volume,
                 set_at=now,
                 follows_state=not features & MediaPlayerEntityFeature.MEDIA_ANNOUNCE
                 and state.state not in _PLAYING,
@@ -111,13 +109,18 @@ class AnnouncementVolumes:
             self._holds[entity_id] = hold
             held.append(entity_id)
         if held:
-            await self._hass.services.async_call(
-                MEDIA_PLAYER_DOMAIN,
-                SERVICE_VOLUME_SET,
-                {ATTR_ENTITY_ID: held, ATTR_MEDIA_VOLUME_LEVEL: volume},
-                blocking=True,
-                context=context,
-            )
+            try:
+                await self._hass.services.async_call(
+                    MEDIA_PLAYER_DOMAIN,
+                    SERVICE_VOLUME_SET,
+                    {ATTR_ENTITY_ID: held, ATTR_MEDIA_VOLUME_LEVEL: volume},
+                    blocking=True,
+                    context=context,
+                )
+            except BaseException:
+                for entity_id in held:  # nothing to put back: let go of them
+                    self._holds.pop(entity_id).stop_listening()
+                raise
         return held
 
     @callback
@@ -145,8 +148,7 @@ class AnnouncementVolumes:
         level = new.attributes.get(ATTR_MEDIA_VOLUME_LEVEL)
         if old is not None and level != old.attributes.get(ATTR_MEDIA_VOLUME_LEVEL):
             if not hold.reported and self._hass.loop.time() - hold.set_at <= SETTLE:
-                hold.reported = True  # the player's own rounding of the announcement volume
-                hold.announced = level if level is not None else hold.announced
+                hold.reported = True  # the player reporting (and rounding) the volume set
             else:
                 hold.user_changed = True
         if hold.waiting_for_stop and new.state not in _PLAYING:
