@@ -306,6 +306,10 @@ def test_announce_on_two_speakers_with_a_chime_and_a_volume(
     ffmpeg decodes what it fetched), and gets its own volume back after it has played.
     """
     ha = home_assistant
+    # Home Assistant read the action's services.yaml (it logs and drops one it cannot).
+    announce = ha.websocket({"type": "get_services"})["aura_tts"]["announce"]
+    assert set(announce["fields"]) == {"message", "profile", "voice", "language", "chime", "volume"}
+    assert announce["target"] == {"entity": [{"domain": ["media_player"]}]}
     speakers = [PLAYER, KITCHEN]
     before = {p: ha.api("GET", f"/api/states/{p}")["attributes"] for p in speakers}
     requests_before = len(fake_server.fake.tts_requests())
