@@ -152,7 +152,13 @@ async def test_a_change_of_rules_is_heard_at_once(
     first = await speak(hass, message, {"preferred_format": "mp3"})
     assert await speak(hass, message, {"preferred_format": "mp3"}) == first  # cached
     await _set_rules(hass, setup_entry, "Siobhan = Shiv-awn")
-    await speak(hass, message, {"preferred_format": "mp3"})
+    second = await speak(hass, message, {"preferred_format": "mp3"})
+    assert decoded_seconds(first) == pytest.approx(
+        speech_seconds("Shivawn is at the door."), abs=0.15
+    )
+    assert decoded_seconds(second) == pytest.approx(
+        speech_seconds("Shiv-awn is at the door."), abs=0.15
+    )
     assert [r.body["text"] for r in fake_api.tts_requests()] == [
         "Shivawn is at the door.",
         "Shiv-awn is at the door.",

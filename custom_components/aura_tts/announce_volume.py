@@ -110,13 +110,7 @@ class AnnouncementVolumes:
             held.append(entity_id)
         if held:
             try:
-                await self._hass.services.async_call(
-                    MEDIA_PLAYER_DOMAIN,
-                    SERVICE_VOLUME_SET,
-                    {ATTR_ENTITY_ID: held, ATTR_MEDIA_VOLUME_LEVEL: volume},
-                    blocking=True,
-                    context=context,
-                )
+                await self._async_volume_set(held, volume, context)
             except BaseException:
                 for entity_id in held:  # nothing to put back: let go of them
                     self._holds.pop(entity_id).stop_listening()
@@ -179,16 +173,22 @@ class AnnouncementVolumes:
         if hold.user_changed:
             _LOGGER.debug("%s keeps the volume set during the announcement", hold.entity_id)
             return
-        self._hass.async_create_task(self._async_set_volume(hold.entity_id, hold.original))
+        self._hass.async_create_task(self._async_put_back(hold.entity_id, hold.original))
 
-    async def _async_set_volume(self, entity_id: str, level: float) -> None:
+    async def _async_volume_set(
+        self, entity_ids: list[str], level: float, context: Context | None = None
+    ) -> None:
+        await self._hass.services.async_call(
+            MEDIA_PLAYER_DOMAIN,
+            SERVICE_VOLUME_SET,
+            {ATTR_ENTITY_ID: entity_ids, ATTR_MEDIA_VOLUME_LEVEL: level},
+            blocking=True,
+            context=context,
+        )
+
+    async def _async_put_back(self, entity_id: str, level: float) -> None:
         try:
-            await self._hass.services.async_call(
-                MEDIA_PLAYER_DOMAIN,
-                SERVICE_VOLUME_SET,
-                {ATTR_ENTITY_ID: entity_id, ATTR_MEDIA_VOLUME_LEVEL: level},
-                blocking=True,
-            )
+            await self._async_volume_set([entity_id], level)
         except HomeAssistantError as err:
             # The player went away or refused; nothing else to put back.
             _LOGGER.warning("Could not restore the volume of %s: %s", entity_id, err)

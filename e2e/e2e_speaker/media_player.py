@@ -49,7 +49,11 @@ async def fetch_over_http(hass: HomeAssistant, url: str) -> AsyncIterator[bytes]
 
 
 async def decoded_seconds(audio: bytes) -> float:
-    """How long ``audio`` plays, as ffmpeg decodes it (16-bit mono at 24 kHz); 0 if it cannot."""
+    """How long ``audio`` plays, as ffmpeg decodes it (16-bit mono at 24 kHz); 0 if it cannot.
+
+    tests/audio_checks.py has the same measure, but this runs inside Home Assistant's own
+    process, where the repository's tests package cannot be imported.
+    """
     decode = ["-v", "quiet", "-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", "24000", "pipe:1"]
     ffmpeg = await asyncio.create_subprocess_exec(
         "ffmpeg", *decode, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
