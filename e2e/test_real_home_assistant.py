@@ -82,8 +82,11 @@ def test_config_flow_refuses_a_wrong_key_then_offers_every_voice(
         "spent_this_month",
         "characters_spoken",
     }
-    # Named after the entry, whose title is the key's name ("fake key" at the fake).
-    assert entity_id.startswith("tts.aura_tts_fake_key_speech")  # _2 if the browser added one
+    # The first voice profile is named after its voice.
+    assert entity_id.startswith("tts.thalia_speech")  # _2 if the browser added one
+    [profile] = ha.websocket({"type": "config_entries/subentries/list", "entry_id": entry_id})
+    assert (profile["subentry_type"], profile["title"]) == ("profile", "Thalia")
+    ha.state["profile_id"] = profile["subentry_id"]
     ha.state["entity_id"] = entity_id
     states = {s["entity_id"] for s in ha.api("GET", "/api/states")}
     assert entity_id in states
@@ -207,29 +210,73 @@ def test_voices_over_the_websocket(home_assistant: HomeAssistant, language: str)
     assert all(re.search(rf"-{language}$", voice_id) for voice_id in ids)
 
 
-def test_a_new_voice_in_the_options_gives_new_audio(
+def profile_flow(ha: HomeAssistant, values: dict[str, Any], subentry_id: str | None = None) -> Any:
+    """Submit the voice profile form ("Add voice profile", or "Edit" of ``subentry_id``)."""
+    start: dict[str, Any] = {"handler": [ha.state["entry_id"], "profile"]}
+    if subentry_id is not None:
+        start["subentry_id"] = subentry_id
+    flow = ha.api("POST", "/api/config/config_entries/subentries/flow", json=start)
+    assert flow["type"] == "form"
+    path = f"/api/config/config_entries/subentries/flow/{flow['flow_id']}"
+    return ha.api("POST", path, json=values)
+
+
+def test_a_new_voice_in_the_profile_gives_new_audio(
     home_assistant: HomeAssistant, fake_server: FakeServer
 ) -> None:
     ha = home_assistant
     message = "Dinner is ready."
 
     first = tts_get_url_audio(ha, message)
-    flow = ha.api(
-        "POST",
-        "/api/config/config_entries/options/flow",
-        json={"handler": ha.state["entry_id"]},
+    done = profile_flow(
+        ha,
+        {"name": "Thalia", "voice": "#g1_aura-2-apollo-en", "chime": "off"},
+        ha.state["profile_id"],
     )
-    done = ha.api(
-        "POST",
-        f"/api/config/config_entries/options/flow/{flow['flow_id']}",
-        json={"voice": "#g1_aura-2-apollo-en"},
-    )
-    assert done["type"] == "create_entry"
+    assert done["type"] == "abort"
+    assert done["reason"] == "reconfigure_successful"
+    # The same name: no reload, the next message has the new voice.
     before = len(fake_server.fake.tts_requests())
     second = tts_get_url_audio(ha, message)
     assert second != first
     [request] = fake_server.tts_requests_since(before)
     assert request.body["model"] == "#g1_aura-2-apollo-en"
+
+
+def entity_state(ha: HomeAssistant, entity_id: str) -> str | None:
+    """The entity's state, None while it does not exist."""
+    states = {s["entity_id"]: s["state"] for s in ha.api("GET", "/api/states")}
+    return states.get(entity_id)
+
+
+@pytest.mark.parametrize(("audio_format", "codec"), [("mp3", "mp3"), ("flac", "flac")])
+def test_a_spanish_profile_speaks_spanish_without_being_told(
+    home_assistant: HomeAssistant, fake_server: FakeServer, audio_format: str, codec: str
+) -> None:
+    """ "Add voice profile" makes tts.espanol_speech; a message with no language is spoken by
+    its Spanish voice (Home Assistant fills in the entity's language), in the format asked."""
+    ha = home_assistant
+    spanish = "tts.espanol_speech"
+    if entity_state(ha, spanish) is None:
+        done = profile_flow(
+            ha, {"name": "Español", "voice": "#g1_aura-2-celeste-es", "chime": "off"}
+        )
+        assert done["type"] == "create_entry"
+        wait_for(
+            lambda: entity_state(ha, spanish) not in {None, "unavailable"},
+            "the new profile's entity",
+        )
+    message = f"La lavadora ha terminado ({audio_format})."
+    before = len(fake_server.fake.tts_requests())
+    body = {"engine_id": spanish, "message": message, "options": {"preferred_format": audio_format}}
+    audio = fetch(ha, ha.api("POST", "/api/tts_get_url", json=body)["url"])
+    [request] = fake_server.tts_requests_since(before)
+    assert request.body["model"] == "#g1_aura-2-celeste-es"
+    assert request.body["text"] == message
+    assert probe(audio)["codec_name"] == codec
+    if codec == "flac":
+        flac_test(audio)
+    assert decoded_seconds(audio) == pytest.approx(speech_seconds(message), abs=0.15)
 
 
 def wait_for(check: Callable[[], Any], what: str, seconds: float = 30) -> Any:

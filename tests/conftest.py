@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator, Generator
 from pathlib import Path
 from unittest.mock import patch
 
+from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 import pytest
@@ -15,7 +16,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aura_tts.api import RetryPolicy, Timeouts
 from custom_components.aura_tts.config_flow import key_fingerprint
-from custom_components.aura_tts.const import CONF_BASE_URL, CONF_VOICE, DOMAIN
+from custom_components.aura_tts.const import CONF_BASE_URL, DOMAIN
+from custom_components.aura_tts.profile_flow import SUBENTRY_PROFILE, profile_data
 from tests.fake_aimlapi import FakeAimlApi, start
 
 API_KEY = "test-key"
@@ -60,9 +62,18 @@ def config_entry(hass: HomeAssistant, fake_api: FakeAimlApi) -> MockConfigEntry:
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Aura TTS",
+        version=2,
         unique_id=key_fingerprint(API_KEY),
         data={CONF_API_KEY: API_KEY, CONF_BASE_URL: fake_api.url},
-        options={CONF_VOICE: "#g1_aura-2-thalia-en"},
+        subentries_data=[
+            # Titled like the entry, so its entity is tts.aura_tts_speech (helpers.ENTITY_ID).
+            ConfigSubentryData(
+                subentry_type=SUBENTRY_PROFILE,
+                title="Aura TTS",
+                data=profile_data("#g1_aura-2-thalia-en"),
+                unique_id=None,
+            )
+        ],
     )
     entry.add_to_hass(hass)
     return entry

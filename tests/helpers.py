@@ -8,12 +8,23 @@ from typing import Any
 import wave
 
 from homeassistant.components import tts
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.aura_tts.voices import VOICES
 
-ENTITY_ID = "tts.aura_tts_speech"  # device named after the entry ("Aura TTS")
+ENTITY_ID = "tts.aura_tts_speech"  # the profile's device is named "Aura TTS" (conftest)
+
+
+async def change_profile(hass: HomeAssistant, entry: ConfigEntry, **changes: Any) -> None:
+    """Change the entry's first profile as its Edit form would, and wait for the reload."""
+    profile = next(iter(entry.subentries.values()))
+    data = {**profile.data, **changes}
+    hass.config_entries.async_update_subentry(
+        entry, profile, data={k: v for k, v in data.items() if v is not None}
+    )
+    await hass.async_block_till_done()
 
 
 async def tts_audio(

@@ -21,7 +21,6 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.aura_tts.const import (
-    CONF_VOICE,
     CONF_WARN_BELOW,
     DOMAIN,
     EVENT_LOW_BALANCE,
@@ -124,13 +123,14 @@ async def test_sensors_show_balance_and_spend_in_local_days(
     assert float(month.state) == pytest.approx(in_month)
     assert datetime.fromisoformat(month.attributes["last_reset"]) == month_start
 
-    # One device (the account) carries the TTS entity and the sensors.
+    # The account's device carries the sensors; the voice profile has its own.
     registry = er.async_get(hass)
     devices = {
         registry.async_get(entity_id).device_id  # type: ignore[union-attr]
-        for entity_id in (BALANCE, SPENT_TODAY, SPENT_MONTH, CHARACTERS, "tts.aura_tts_speech")
+        for entity_id in (BALANCE, SPENT_TODAY, SPENT_MONTH, CHARACTERS)
     }
     assert len(devices) == 1
+    assert registry.async_get("tts.aura_tts_speech").device_id not in devices  # type: ignore[union-attr]
     assert registry.async_get(SPENT_TODAY).entity_category == "diagnostic"  # type: ignore[union-attr]
     assert registry.async_get(BALANCE).entity_category is None  # type: ignore[union-attr]
 
@@ -378,11 +378,8 @@ async def test_threshold_option_applies_at_once(
     """A new threshold is compared with the last balance without asking the service."""
     events = async_capture_events(hass, EVENT_LOW_BALANCE)
     requests = len(fake_api.requests)
-    voice = setup_entry.options[CONF_VOICE]
 
-    hass.config_entries.async_update_entry(
-        setup_entry, options={CONF_VOICE: voice, CONF_WARN_BELOW: 50.0}
-    )
+    hass.config_entries.async_update_entry(setup_entry, options={CONF_WARN_BELOW: 50.0})
     await hass.async_block_till_done()
     found = issue(hass, "low_balance", setup_entry)
     assert found is not None
@@ -390,9 +387,7 @@ async def test_threshold_option_applies_at_once(
     assert found.translation_placeholders["warn_below"] == "50.00 USD"
     assert [event.data["warn_below"] for event in events] == [50.0]
 
-    hass.config_entries.async_update_entry(
-        setup_entry, options={CONF_VOICE: voice, CONF_WARN_BELOW: 0.0}
-    )
+    hass.config_entries.async_update_entry(setup_entry, options={CONF_WARN_BELOW: 0.0})
     await hass.async_block_till_done()
     assert issue(hass, "low_balance", setup_entry) is None  # 0: the warning is off
     assert len(fake_api.requests) == requests

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 from unittest.mock import patch
 
 from homeassistant.components import tts
 from homeassistant.components.media_player.const import MediaPlayerState
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentry, ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
@@ -32,8 +33,9 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.aura_tts.announce import DATA_VOLUMES
 from custom_components.aura_tts.announce_volume import END_GRACE, LATE_LIMIT
 from custom_components.aura_tts.chime import CHIMES
-from custom_components.aura_tts.const import CONF_VOICE, DOMAIN
+from custom_components.aura_tts.const import DOMAIN
 from custom_components.aura_tts.join.mp3 import mp3_seconds
+from custom_components.aura_tts.profile_flow import profile_data
 from custom_components.aura_tts.schema import vol
 from e2e.e2e_speaker.media_player import BASIC, Speaker, speakers
 from tests.audio_checks import decoded_seconds, probe
@@ -317,9 +319,17 @@ async def test_which_entry_speaks(
     other = MockConfigEntry(
         domain=DOMAIN,
         title="Second",
+        version=2,
         unique_id="second",
         data=dict(setup_entry.data),
-        options={CONF_VOICE: "#g1_aura-2-celeste-es"},
+        subentries_data=[
+            ConfigSubentryData(
+                subentry_type="profile",
+                title="Segunda",
+                data=profile_data("#g1_aura-2-celeste-es"),
+                unique_id=None,
+            )
+        ],
     )
     other.add_to_hass(hass)
     assert await hass.config_entries.async_setup(other.entry_id)
@@ -340,6 +350,37 @@ async def test_which_entry_speaks(
     with pytest.raises(ServiceValidationError) as raised:
         await announce(hass, entity_id=[KITCHEN], message="Hola.", profile=second)
     assert raised.value.translation_key == "not_loaded"
+
+
+async def test_which_profile_speaks(
+    hass: HomeAssistant,
+    fake_api: FakeAimlApi,
+    setup_entry: MockConfigEntry,
+    players: dict[str, Speaker],
+) -> None:
+    """Two profiles on one key: the profile must be named, and speaks with its own voice.
+
+    Fails if the action takes the entry's first profile (its voice is Thalia, English)."""
+    hass.config_entries.async_add_subentry(
+        setup_entry,
+        ConfigSubentry(
+            subentry_type="profile",
+            title="Español",
+            data=MappingProxyType(profile_data("#g1_aura-2-celeste-es")),
+            unique_id=None,
+        ),
+    )
+    await hass.async_block_till_done()  # the entry reloads with the new profile's entity
+    with pytest.raises(ServiceValidationError) as raised:
+        await announce(hass, entity_id=[KITCHEN], message="Hola.")
+    assert raised.value.translation_key == "choose_profile"
+    await announce(
+        hass, entity_id=[KITCHEN], message="Hola, buenas tardes.", profile="tts.espanol_speech"
+    )
+    [request] = fake_api.tts_requests()
+    assert request.body["model"] == "#g1_aura-2-celeste-es"
+    [audio] = players[KITCHEN].received
+    assert decoded_seconds(audio) == pytest.approx(speech_seconds("Hola, buenas tardes."), abs=0.1)
 
 
 async def test_a_speaker_that_refuses_the_volume_fails_the_action(

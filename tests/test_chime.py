@@ -23,11 +23,11 @@ from custom_components.aura_tts.chime import (
     chime_audio,
     chime_pcm,
 )
-from custom_components.aura_tts.const import CONF_CHIME, CONF_VOICE
+from custom_components.aura_tts.const import CONF_CHIME
 from tests.audio_checks import decoded_seconds, flac_test, ogg_pages, probe
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
-from tests.helpers import ENTITY_ID, speak
+from tests.helpers import ENTITY_ID, change_profile, speak
 
 # Every format Aura can be asked for (what plan_output may choose), by encoding and rate.
 AURA_FORMATS = [
@@ -200,8 +200,9 @@ async def test_default_chime_for_messages_not_for_satellites(
 ) -> None:
     """The entry's chime plays before tts.speak messages; a satellite's answers (sent with
     its audio settings, as Assist does) get none unless they name one."""
-    hass.config_entries.async_update_entry(
-        config_entry, options={**config_entry.options, CONF_CHIME: "bell"}
+    profile = next(iter(config_entry.subentries.values()))
+    hass.config_entries.async_update_subentry(
+        config_entry, profile, data={**profile.data, CONF_CHIME: "bell"}
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
@@ -235,10 +236,7 @@ async def test_the_chime_is_part_of_the_cache_key(
     assert len(fake_api.tts_requests()) == 1
     chimed = await speak(hass, message, {**options, "chime": "bell"}, language="en")
     assert chimed != plain
-    hass.config_entries.async_update_entry(
-        setup_entry, options={CONF_VOICE: setup_entry.options[CONF_VOICE], CONF_CHIME: "bell"}
-    )
-    await hass.async_block_till_done()
+    await change_profile(hass, setup_entry, chime="bell")
     defaulted = await speak(hass, message, options, language="en")
     assert len(fake_api.tts_requests()) == 3
     assert len(defaulted) > len(plain)

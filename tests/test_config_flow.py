@@ -1,4 +1,5 @@
-"""The config flow: key check, voice step, duplicates, reauth, reconfigure, options."""
+"""The config flow: key check, voice step (the first profile), duplicates, reauth, reconfigure,
+options."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from custom_components.aura_tts.config_flow import key_fingerprint
 from custom_components.aura_tts.const import (
     CONF_BASE_URL,
     CONF_CHIME,
-    CONF_PRONUNCIATIONS,
     CONF_VOICE,
     CONF_WARN_BELOW,
     DOMAIN,
@@ -60,7 +60,11 @@ async def test_full_flow_creates_entry(hass: HomeAssistant, fake_api: FakeAimlAp
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
     assert entry.data == {CONF_API_KEY: "test-key", CONF_BASE_URL: fake_api.url}
-    assert entry.options == {CONF_VOICE: "#g1_aura-2-estrella-es"}
+    assert entry.options == {}
+    # The voice is the first profile's, named after it (renamed under the entry).
+    [profile] = entry.subentries.values()
+    assert (profile.subentry_type, profile.title) == ("profile", "Estrella")
+    assert profile.data == {CONF_VOICE: "#g1_aura-2-estrella-es", CONF_CHIME: "off"}
     assert entry.unique_id == key_fingerprint("test-key")
     assert "test-key" not in entry.unique_id
     assert entry.title == "Aura TTS (fake key)"  # the key's name tells accounts apart
@@ -160,7 +164,9 @@ async def test_invalid_voice_then_typed_voice(hass: HomeAssistant, fake_api: Fak
         result["flow_id"], {CONF_VOICE: "#g1_aura-2-newvoice-en"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["result"].options[CONF_VOICE] == "#g1_aura-2-newvoice-en"
+    [profile] = result["result"].subentries.values()
+    assert profile.data[CONF_VOICE] == "#g1_aura-2-newvoice-en"
+    assert profile.title == "Newvoice"
 
 
 async def test_same_key_twice_aborts(
@@ -193,7 +199,8 @@ async def test_reauth_replaces_key_and_keeps_voice(
     assert result["reason"] == "reauth_successful"
     assert setup_entry.data[CONF_API_KEY] == NEW_KEY
     assert setup_entry.data[CONF_BASE_URL] == fake_api.url
-    assert setup_entry.options[CONF_VOICE] == "#g1_aura-2-thalia-en"
+    [profile] = setup_entry.subentries.values()
+    assert profile.data[CONF_VOICE] == "#g1_aura-2-thalia-en"
     assert setup_entry.unique_id == key_fingerprint(NEW_KEY)
 
 
@@ -218,29 +225,30 @@ async def test_reconfigure_changes_key_and_server(
     assert setup_entry.runtime_data.client._api_key == NEW_KEY
 
 
-async def test_options_flow_changes_voice(
-    hass: HomeAssistant, setup_entry: MockConfigEntry
+async def test_options_flow_changes_the_warning_only(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, fake_api: FakeAimlApi
 ) -> None:
-    """The options flow changes the default voice; an invalid one is refused."""
+    """Options hold the balance warning (voices are in profiles); saving it does not reload.
+
+    Fails if the form still asks for a voice or a saved threshold is not shown again."""
     result = await hass.config_entries.options.async_init(setup_entry.entry_id)
     assert result["step_id"] == "init"
+    schema = result["data_schema"]
+    assert schema is not None
+    assert [str(key) for key in schema.schema] == [CONF_WARN_BELOW]
+    requests = len(fake_api.requests)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_VOICE: "nope", CONF_CHIME: "bell", CONF_WARN_BELOW: 2.5}
-    )
-    assert result["errors"] == {CONF_VOICE: "invalid_voice"}
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {CONF_VOICE: "#g1_aura-2-draco-en", CONF_CHIME: "bell", CONF_WARN_BELOW: 2.5},
+        result["flow_id"], {CONF_WARN_BELOW: 2.5}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    saved = {CONF_VOICE: "#g1_aura-2-draco-en", CONF_CHIME: "bell", CONF_WARN_BELOW: 2.5}
-    assert setup_entry.options == {**saved, CONF_PRONUNCIATIONS: ""}
-    # Shown again with what is saved; the threshold has its default until set.
+    await hass.async_block_till_done()
+    assert setup_entry.options == {CONF_WARN_BELOW: 2.5}
+    assert len(fake_api.requests) == requests  # no reload: no key check, no balance poll
     result = await hass.config_entries.options.async_init(setup_entry.entry_id)
     schema = result["data_schema"]
     assert schema is not None
-    defaults = {str(key): key.default() for key in schema.schema if str(key) in saved}
-    assert defaults == saved
+    [key] = schema.schema
+    assert key.description == {"suggested_value": 2.5}
 
 
 async def test_malformed_url(hass: HomeAssistant) -> None:

@@ -5,9 +5,9 @@ import json
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.aura_tts.const import CONF_PRONUNCIATIONS
 from custom_components.aura_tts.diagnostics import async_get_config_entry_diagnostics
 from tests.fake_aimlapi import FakeAimlApi
+from tests.helpers import change_profile
 
 
 async def test_diagnostics_redact_the_key(
@@ -20,7 +20,14 @@ async def test_diagnostics_redact_the_key(
     assert setup_entry.unique_id is not None
     assert setup_entry.unique_id not in text
     assert diagnostics["client"]["base_url"] == fake_api.url
-    assert diagnostics["entry"]["options"]["voice"] == "#g1_aura-2-thalia-en"
+    assert diagnostics["profiles"] == [
+        {
+            "voice": "#g1_aura-2-thalia-en",
+            "chime": "off",
+            "fallback_set": False,
+            "pronunciations": 0,
+        }
+    ]
     assert diagnostics["client"]["request_style"] == "legacy"
     account = diagnostics["account"]
     assert account["last_poll_succeeded"] is True
@@ -34,10 +41,11 @@ async def test_diagnostics_count_pronunciations_but_do_not_show_them(
 ) -> None:
     """The rules name the household's people and rooms: fails if one of them shows."""
     rules = "Siobhan = Shivawn\nla sala de estar = el salón"
-    options = {**setup_entry.options, CONF_PRONUNCIATIONS: rules}
-    hass.config_entries.async_update_entry(setup_entry, options=options)
+    await change_profile(hass, setup_entry, pronunciations=rules, fallback="tts.piper")
     diagnostics = await async_get_config_entry_diagnostics(hass, setup_entry)
     text = json.dumps(diagnostics, ensure_ascii=False)
     assert "Siobhan" not in text
     assert "salón" not in text
-    assert diagnostics["entry"]["options"][CONF_PRONUNCIATIONS] == {"rules": 2}
+    [profile] = diagnostics["profiles"]
+    assert profile["pronunciations"] == 2
+    assert profile["fallback_set"] is True

@@ -143,9 +143,12 @@ def test_every_translation_key_in_the_code_exists() -> None:
     errors |= set(re.findall(r'return \{"base": "(\w+)"\}', SOURCE))
     errors |= {key for _, key in config_flow._FLOW_ERRORS} | {"unexpected_answer"}
     assert errors
-    assert errors <= set(STRINGS["config"]["error"]) | set(STRINGS["options"]["error"])
+    profile = STRINGS["config_subentries"]["profile"]
+    assert errors <= set(STRINGS["config"]["error"]) | set(profile["error"])
     aborts = set(re.findall(r'reason="(\w+)"', SOURCE))
     assert aborts <= set(STRINGS["config"]["abort"])
+    # Home Assistant's own abort of a subentry Edit form: async_update_and_abort.
+    assert set(profile["abort"]) == {"reconfigure_successful"}
 
 
 def test_translated_entities_have_icons() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -16,7 +18,7 @@ from custom_components.aura_tts.pronunciations import (
 from tests.audio_checks import decoded_seconds
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
-from tests.helpers import speak
+from tests.helpers import change_profile, speak
 
 
 def say(rules: str, text: str) -> str:
@@ -67,37 +69,34 @@ def test_written_back_one_way() -> None:
     assert parse_pronunciations(format_pronunciations(rules)) == rules
 
 
-async def _set_rules(hass: HomeAssistant, entry: MockConfigEntry, rules: str) -> None:
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {
-            "voice": entry.options["voice"],
-            "chime": "off",
-            CONF_PRONUNCIATIONS: rules,
-            "warn_below": 1,
-        },
+async def _edit_profile(
+    hass: HomeAssistant, entry: MockConfigEntry, **changes: str
+) -> dict[str, Any]:
+    """Submit the profile's Edit form (the real subentry flow) with ``changes``."""
+    profile = next(iter(entry.subentries.values()))
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "profile"),
+        context={"source": "reconfigure", "subentry_id": profile.subentry_id},
     )
-    assert result["type"] == "create_entry"
+    values = {"name": profile.title, **profile.data, **changes}
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], values)
     await hass.async_block_till_done()
+    return dict(result)
 
 
-async def test_the_options_refuse_a_line_that_is_not_a_rule(
+async def _set_rules(hass: HomeAssistant, entry: MockConfigEntry, rules: str) -> None:
+    result = await _edit_profile(hass, entry, pronunciations=rules)
+    assert result["type"] == "abort"
+    assert result["reason"] == "reconfigure_successful"
+
+
+async def test_the_profile_form_refuses_a_line_that_is_not_a_rule(
     hass: HomeAssistant, setup_entry: MockConfigEntry
 ) -> None:
-    result = await hass.config_entries.options.async_init(setup_entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {
-            "voice": "#g1_aura-2-thalia-en",
-            "chime": "off",
-            CONF_PRONUNCIATIONS: "Siobhan = Shivawn\nBob",
-            "warn_below": 1,
-        },
-    )
+    result = await _edit_profile(hass, setup_entry, pronunciations="Siobhan = Shivawn\nBob")
     assert result["errors"] == {CONF_PRONUNCIATIONS: "invalid_pronunciation"}
     assert result["description_placeholders"] == {"line": "2"}
-    assert CONF_PRONUNCIATIONS not in setup_entry.options
+    assert CONF_PRONUNCIATIONS not in next(iter(setup_entry.subentries.values())).data
 
 
 @pytest.mark.parametrize(
@@ -130,9 +129,7 @@ async def test_aura_is_sent_the_replaced_words(
 ) -> None:
     """Whole messages and Assist answers written a word at a time (so "living room" comes
     in two chunks): fails if a rule is not applied, or applied to a part of a sentence."""
-    hass.config_entries.async_update_entry(
-        setup_entry, options={**setup_entry.options, "voice": voice}
-    )
+    await change_profile(hass, setup_entry, voice=voice)
     rules = "Siobhan = Shivawn\nnas = N A S\nliving room = lounge\nla sala de estar = el salón"
     await _set_rules(hass, setup_entry, rules)
     audio = await speak(hass, message, word_by_word=word_by_word, language=language)

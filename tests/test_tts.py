@@ -25,13 +25,20 @@ from pytest_homeassistant_custom_component.typing import (
 )
 from sentence_stream import SentenceBoundaryDetector
 
-from custom_components.aura_tts.const import CONF_VOICE
 from custom_components.aura_tts.speech import RUN_LIMIT
 from custom_components.aura_tts.voices import VOICES
 from tests.audio_checks import decoded_seconds, probe
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds, voice_period
-from tests.helpers import ENTITY_ID, WAV, collect, tts_audio, voice_of, wav_facts
+from tests.helpers import (
+    ENTITY_ID,
+    WAV,
+    change_profile,
+    collect,
+    tts_audio,
+    voice_of,
+    wav_facts,
+)
 
 pytestmark = pytest.mark.usefixtures("setup_entry")
 
@@ -201,7 +208,7 @@ async def test_voice_change_in_options_is_not_served_from_cache(
     assert len(fake_api.tts_requests()) == 1  # the second came from HA's cache
     assert first == again
 
-    hass.config_entries.async_update_entry(setup_entry, options={CONF_VOICE: "#g1_aura-2-zeus-en"})
+    await change_profile(hass, setup_entry, voice="#g1_aura-2-zeus-en")
     _, changed = await tts_audio(hass, hass_client, "Same words.", WAV)
     requests = fake_api.tts_requests()
     assert [r.body["model"] for r in requests] == ["#g1_aura-2-thalia-en", "#g1_aura-2-zeus-en"]
@@ -399,7 +406,7 @@ async def test_the_default_voice_follows_the_language(
 ) -> None:
     """Only a voice the call names must speak the call's language."""
     caplog.set_level(logging.DEBUG, logger="custom_components.aura_tts")
-    hass.config_entries.async_update_entry(setup_entry, options={CONF_VOICE: configured})
+    await change_profile(hass, setup_entry, voice=configured)
     for message in ("Uno.", "Dos."):
         stream = tts.async_create_stream(hass, ENTITY_ID, language=language, options=options)
         stream.async_set_message(message)
@@ -418,9 +425,8 @@ async def test_the_default_language_is_the_configured_voices(
 ) -> None:
     entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
     assert entity.default_language == "en-US"
-    hass.config_entries.async_update_entry(
-        setup_entry, options={CONF_VOICE: "#g1_aura-2-estrella-es"}
-    )
+    await change_profile(hass, setup_entry, voice="#g1_aura-2-estrella-es")
+    entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
     assert entity.default_language == "es-MX"
 
 

@@ -31,6 +31,7 @@ from .issues import (
     async_clear_no_credit,
     async_report_no_credit,
 )
+from .migration import migrate_to_profiles
 from .spoken import SpokenCharacters
 
 PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.TTS]
@@ -45,6 +46,9 @@ class AuraRuntimeData:
     health: ServiceHealth
     account: AccountCoordinator
     spoken: SpokenCharacters
+    # The profiles (ID: name) the entities were made for: adding, removing or renaming one
+    # makes new entities. Their settings are read for each message.
+    profiles: dict[str, str]
 
 
 type AuraConfigEntry = ConfigEntry[AuraRuntimeData]
@@ -98,15 +102,33 @@ async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool
     # Not async_config_entry_first_refresh: speech must not wait for a balance figure. A
     # failed poll leaves the account sensors unavailable and is retried on its schedule.
     await account.async_refresh()
-    entry.runtime_data = AuraRuntimeData(client, ServiceHealth(), account, SpokenCharacters())
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    entry.runtime_data = AuraRuntimeData(
+        client, ServiceHealth(), account, SpokenCharacters(), _profiles(entry)
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: AuraConfigEntry) -> None:
-    """The voice applies to the next message by itself; the warning is compared again now."""
-    entry.runtime_data.account.low_balance.async_recheck()
+async def async_migrate_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool:
+    """Bring an entry made by an earlier version up to this one."""
+    if entry.version > 2:
+        return False  # made by a newer Aura TTS: leave it for that version
+    if entry.version == 1:
+        migrate_to_profiles(hass, entry)
+    return True
+
+
+def _profiles(entry: AuraConfigEntry) -> dict[str, str]:
+    return {subentry_id: profile.title for subentry_id, profile in entry.subentries.items()}
+
+
+async def _async_entry_updated(hass: HomeAssistant, entry: AuraConfigEntry) -> None:
+    """A profile added, renamed or removed: reload. The warning level: compare it again."""
+    if _profiles(entry) != entry.runtime_data.profiles:
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+    else:
+        entry.runtime_data.account.low_balance.async_recheck()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool:

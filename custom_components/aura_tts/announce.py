@@ -107,7 +107,10 @@ def _release(volumes: AnnouncementVolumes, held: list[str], audio: _Audio, told_
 
 
 def _speaker(hass: HomeAssistant, profile: str | None) -> tuple[str, str]:
-    """The Aura TTS entity to speak with, and its configured voice."""
+    """The profile's TTS entity to speak with, and its voice.
+
+    Without a profile named, the only profile of the loaded entries.
+    """
     registry = er.async_get(hass)
     if profile is not None:
         entity = registry.async_get(profile)
@@ -117,20 +120,28 @@ def _speaker(hass: HomeAssistant, profile: str | None) -> tuple[str, str]:
                 translation_key="not_a_profile",
                 translation_placeholders={"profile": profile},
             )
-        entry = hass.config_entries.async_get_entry(entity.config_entry_id or "")
-        entries = [entry] if entry is not None else []
+        candidates = [entity]
     else:
-        entries = hass.config_entries.async_entries(DOMAIN)
-    loaded = [entry for entry in entries if entry.state is ConfigEntryState.LOADED]
+        candidates = [
+            entity
+            for entry in hass.config_entries.async_entries(DOMAIN)
+            for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
+            if entity.domain == Platform.TTS
+        ]
+    loaded = [
+        (entity, entry)
+        for entity in candidates
+        if (entry := hass.config_entries.async_get_entry(entity.config_entry_id or ""))
+        and entry.state is ConfigEntryState.LOADED
+        and entity.config_subentry_id in entry.subentries
+    ]
     if not loaded:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
     if len(loaded) > 1:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="choose_profile")
-    entry = loaded[0]
-    engine = profile or registry.async_get_entity_id(Platform.TTS, DOMAIN, entry.entry_id)
-    if engine is None:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
-    return engine, str(entry.options.get(CONF_VOICE, DEFAULT_VOICE_ID))
+    entity, entry = loaded[0]
+    voice = entry.subentries[str(entity.config_subentry_id)].data.get(CONF_VOICE)
+    return entity.entity_id, str(voice or DEFAULT_VOICE_ID)
 
 
 async def _players(call: ServiceCall) -> list[str]:

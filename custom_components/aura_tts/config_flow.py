@@ -11,6 +11,8 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryData,
+    ConfigSubentryFlow,
     OptionsFlow,
 )
 from homeassistant.const import CONF_API_KEY
@@ -21,10 +23,6 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
-    SelectOptionDict,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -33,11 +31,8 @@ from yarl import URL
 
 from .api import DEFAULT_BASE_URL, AccountCheck, AuraClient
 from .audio_url import is_local_host
-from .chime import CHIME_NAMES, CHIME_OFF
 from .const import (
     CONF_BASE_URL,
-    CONF_CHIME,
-    CONF_PRONUNCIATIONS,
     CONF_VOICE,
     CONF_WARN_BELOW,
     DEFAULT_WARN_BELOW,
@@ -53,9 +48,15 @@ from .errors import (
     ServerError,
     SpendingLimitError,
 )
-from .pronunciations import PronunciationError, format_pronunciations, parse_pronunciations
+from .profile_flow import (
+    SUBENTRY_PROFILE,
+    VOICE_SELECTOR,
+    ProfileSubentryFlow,
+    profile_data,
+    profile_name,
+)
 from .schema import vol
-from .voices import DEFAULT_VOICE_ID, VOICES, parse_voice_id
+from .voices import DEFAULT_VOICE_ID, parse_voice_id
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,39 +76,8 @@ _WARN_BELOW_SELECTOR = NumberSelector(
 )
 
 
-def _voice_schema(default: str) -> vol.Schema:
-    options = [SelectOptionDict(value=v.voice_id, label=v.label) for v in VOICES.values()]
-    return vol.Schema(
-        {
-            vol.Required(CONF_VOICE, default=default): SelectSelector(
-                SelectSelectorConfig(
-                    options=options, mode=SelectSelectorMode.DROPDOWN, custom_value=True
-                )
-            )
-        }
-    )
-
-
-_CHIME_SELECTOR = SelectSelector(
-    SelectSelectorConfig(
-        options=list(CHIME_NAMES), mode=SelectSelectorMode.DROPDOWN, translation_key=CONF_CHIME
-    )
-)
-
-
-_PRONUNCIATIONS_SELECTOR = TextSelector(TextSelectorConfig(multiline=True))
-
-
-def _options_schema(voice: str, chime: str, pronunciations: str, warn_below: float) -> vol.Schema:
-    return _voice_schema(voice).extend(
-        {
-            vol.Required(CONF_CHIME, default=chime): _CHIME_SELECTOR,
-            vol.Optional(
-                CONF_PRONUNCIATIONS, description={"suggested_value": pronunciations}
-            ): _PRONUNCIATIONS_SELECTOR,
-            vol.Required(CONF_WARN_BELOW, default=warn_below): _WARN_BELOW_SELECTOR,
-        }
-    )
+_VOICE_SCHEMA = vol.Schema({vol.Required(CONF_VOICE, default=DEFAULT_VOICE_ID): VOICE_SELECTOR})
+_OPTIONS_SCHEMA = vol.Schema({vol.Required(CONF_WARN_BELOW): _WARN_BELOW_SELECTOR})
 
 
 def _key_schema(base_url: str, *, key_required: bool = True) -> vol.Schema:
@@ -162,7 +132,8 @@ def _insecure(base_url: str) -> bool:
 class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add, re-authenticate and reconfigure an AI/ML API account."""
 
-    VERSION = 1
+    # 2: voices live in profiles (subentries); version 1 entries are migrated on set-up.
+    VERSION = 2
 
     def __init__(self) -> None:
         """Start with nothing checked."""
@@ -173,8 +144,16 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> AuraOptionsFlow:
-        """Change the default voice."""
+        """Change the low-balance warning."""
         return AuraOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Voice profiles: "Add voice profile" on the entry."""
+        return {SUBENTRY_PROFILE: ProfileSubentryFlow}
 
     async def _check(self, api_key: str, base_url: str) -> dict[str, str]:
         """Check the key against the server; return form errors (empty when fine).
@@ -225,19 +204,23 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(step_id="user", data_schema=suggested, errors=errors)
 
     async def async_step_voice(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Pick the voice."""
+        """Pick the voice of the first profile (named after it; renamed under the entry)."""
         errors: dict[str, str] = {}
         if user_input is not None:
             voice_id = user_input[CONF_VOICE].strip()
             if parse_voice_id(voice_id) is None:
                 errors[CONF_VOICE] = "invalid_voice"
             else:
-                return self.async_create_entry(
-                    title=self._title, data=self._data, options={CONF_VOICE: voice_id}
+                profile = ConfigSubentryData(
+                    subentry_type=SUBENTRY_PROFILE,
+                    title=profile_name(voice_id),
+                    data=profile_data(voice_id),
+                    unique_id=None,
                 )
-        return self.async_show_form(
-            step_id="voice", data_schema=_voice_schema(DEFAULT_VOICE_ID), errors=errors
-        )
+                return self.async_create_entry(
+                    title=self._title, data=self._data, subentries=[profile]
+                )
+        return self.async_show_form(step_id="voice", data_schema=_VOICE_SCHEMA, errors=errors)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """The key was rejected: ask for a new one."""
@@ -302,46 +285,19 @@ def _without_key(user_input: dict[str, Any] | None) -> dict[str, Any]:
 
 
 class AuraOptionsFlow(OptionsFlow):
-    """Change the default voice, the chime, pronunciations and the low-balance warning.
-
-    None of them needs a reload: each message reads them.
-    """
+    """Change the balance to warn below (voices are set in their profiles)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Pick the voice, the chime, the pronunciations and the balance to warn below."""
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"line": ""}
-        options = self.config_entry.options
-        voice = options.get(CONF_VOICE, DEFAULT_VOICE_ID)
-        chime = options.get(CONF_CHIME, CHIME_OFF)
-        pronunciations = options.get(CONF_PRONUNCIATIONS, "")
-        warn_below = float(options.get(CONF_WARN_BELOW, DEFAULT_WARN_BELOW))
+        """The low-balance warning; compared again at once, no reload."""
         if user_input is not None:
-            voice = user_input[CONF_VOICE].strip()
-            chime = user_input[CONF_CHIME]
-            pronunciations = user_input.get(CONF_PRONUNCIATIONS, "")
             warn_below = float(user_input[CONF_WARN_BELOW])
-            if parse_voice_id(voice) is None:
-                errors[CONF_VOICE] = "invalid_voice"
-            try:
-                rules = parse_pronunciations(pronunciations)
-            except PronunciationError as err:
-                errors[CONF_PRONUNCIATIONS] = "invalid_pronunciation"
-                placeholders["line"] = str(err.line)
-            if not errors:
-                return self.async_create_entry(
-                    data={
-                        **options,
-                        CONF_VOICE: voice,
-                        CONF_CHIME: chime,
-                        # Written the one way, so spacing alone never changes the cache key.
-                        CONF_PRONUNCIATIONS: format_pronunciations(rules),
-                        CONF_WARN_BELOW: warn_below,
-                    }
-                )
+            return self.async_create_entry(
+                data={**self.config_entry.options, CONF_WARN_BELOW: warn_below}
+            )
+        warn_below = float(self.config_entry.options.get(CONF_WARN_BELOW, DEFAULT_WARN_BELOW))
         return self.async_show_form(
             step_id="init",
-            data_schema=_options_schema(voice, chime, pronunciations, warn_below),
-            errors=errors,
-            description_placeholders=placeholders,
+            data_schema=self.add_suggested_values_to_schema(
+                _OPTIONS_SCHEMA, {CONF_WARN_BELOW: warn_below}
+            ),
         )

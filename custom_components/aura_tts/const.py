@@ -8,6 +8,7 @@ CONF_VOICE: Final = "voice"
 CONF_WARN_BELOW: Final = "warn_below"
 CONF_CHIME: Final = "chime"
 CONF_PRONUNCIATIONS: Final = "pronunciations"
+CONF_FALLBACK: Final = "fallback"
 DEFAULT_WARN_BELOW: Final = 1.0  # USD
 SECTION_ADVANCED: Final = "advanced"
 ATTR_VOICE: Final = "voice"

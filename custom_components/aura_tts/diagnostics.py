@@ -10,10 +10,11 @@ from homeassistant.core import HomeAssistant
 from yarl import URL
 
 from . import AuraConfigEntry
-from .const import CONF_BASE_URL, CONF_PRONUNCIATIONS
+from .const import CONF_BASE_URL, CONF_CHIME, CONF_FALLBACK, CONF_PRONUNCIATIONS, CONF_VOICE
 from .pronunciations import parse_pronunciations
 
-TO_REDACT = {CONF_API_KEY, "unique_id"}
+# Pronunciations name the household's people and rooms: diagnostics count them instead.
+TO_REDACT = {CONF_API_KEY, "unique_id", CONF_PRONUNCIATIONS}
 
 
 def redact_url(url: str) -> str:
@@ -38,11 +39,19 @@ async def async_get_config_entry_diagnostics(
     account = runtime.account
     redacted = async_redact_data(entry.as_dict(), TO_REDACT)
     redacted["data"][CONF_BASE_URL] = redact_url(entry.data[CONF_BASE_URL])
-    if rules := entry.options.get(CONF_PRONUNCIATIONS):
-        # Names of the household's people and rooms: how many, not which.
-        redacted["options"][CONF_PRONUNCIATIONS] = {"rules": len(parse_pronunciations(rules))}
     return {
         "entry": redacted,
+        "profiles": [
+            {
+                "voice": profile.data.get(CONF_VOICE),
+                "chime": profile.data.get(CONF_CHIME),
+                "fallback_set": bool(profile.data.get(CONF_FALLBACK)),
+                "pronunciations": len(
+                    parse_pronunciations(profile.data.get(CONF_PRONUNCIATIONS, ""))
+                ),
+            }
+            for profile in entry.subentries.values()
+        ],
         "client": {
             "base_url": redact_url(client.base_url),
             "request_style": client.request_style.value,

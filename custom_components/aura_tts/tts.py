@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 import contextlib
 import logging
 from typing import Any
@@ -18,6 +18,7 @@ from homeassistant.components.tts import (
     Voice as TtsVoice,
 )
 from homeassistant.components.tts.entity import TTSAudioRequest, TTSAudioResponse
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -29,9 +30,10 @@ from .chime import CHIME_OFF, NoChimeError, chime_audio
 from .choices import DEFAULT_CHIME, DEFAULT_VOICE, PRONUNCIATIONS, choose_chime, choose_voice
 from .const import ATTR_CHIME, ATTR_VOICE, CONF_CHIME, CONF_PRONUNCIATIONS, CONF_VOICE, DOMAIN
 from .convert import convert_audio
-from .device import account_device
+from .device import profile_device
 from .errors import AuraError
 from .issues import async_clear_no_credit
+from .profile_flow import SUBENTRY_PROFILE
 from .pronunciations import Pronouncer, pronouncer
 from .speech import SpeechStream
 from .user_errors import react, user_error
@@ -52,8 +54,12 @@ async def async_setup_entry(
     entry: AuraConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the TTS entity of a config entry."""
-    async_add_entities([AuraTextToSpeechEntity(entry)])
+    """Add a TTS entity for each voice profile of the entry."""
+    for profile in entry.subentries.values():
+        if profile.subentry_type == SUBENTRY_PROFILE:
+            async_add_entities(
+                [AuraTextToSpeechEntity(entry, profile)], config_subentry_id=profile.subentry_id
+            )
 
 
 def _pronouncer_for(options: dict[str, Any]) -> Pronouncer | None:
@@ -85,20 +91,26 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         ATTR_PREFERRED_SAMPLE_BYTES,
     ]
 
-    def __init__(self, entry: AuraConfigEntry) -> None:
-        """Speak for ``entry``."""
+    def __init__(self, entry: AuraConfigEntry, profile: ConfigSubentry) -> None:
+        """Speak for the voice profile ``profile`` of ``entry``."""
         self._entry = entry
-        self._attr_unique_id = entry.entry_id
-        # Named "<entry title> Speech": Home Assistant's TTS manager (2026.3 to 2026.11)
+        self._profile_id = profile.subentry_id
+        self._attr_unique_id = profile.subentry_id
+        # Named "<profile> Speech": Home Assistant's TTS manager (2026.3 to 2026.11)
         # refuses an engine whose name is None, so the entity cannot take the device's name.
-        self._attr_device_info = account_device(entry)
+        self._attr_device_info = profile_device(entry, profile)
         self._limiter = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         self._stand_ins_logged: set[tuple[str, str]] = set()
         self._chimes: dict[tuple[str, AudioFormat], bytes] = {}
 
     @property
+    def _profile(self) -> Mapping[str, Any]:
+        # Read for each message: an edited voice, chime or rule applies to the next one.
+        return self._entry.subentries[self._profile_id].data
+
+    @property
     def _configured_voice(self) -> str:
-        return str(self._entry.options.get(CONF_VOICE, DEFAULT_VOICE_ID))
+        return str(self._profile.get(CONF_VOICE, DEFAULT_VOICE_ID))
 
     @property
     def default_language(self) -> str:
@@ -113,9 +125,9 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         """
         options = {
             DEFAULT_VOICE: self._configured_voice,
-            DEFAULT_CHIME: self._entry.options.get(CONF_CHIME, CHIME_OFF),
+            DEFAULT_CHIME: self._profile.get(CONF_CHIME, CHIME_OFF),
         }
-        if pronunciations := self._entry.options.get(CONF_PRONUNCIATIONS):
+        if pronunciations := self._profile.get(CONF_PRONUNCIATIONS):
             options[PRONUNCIATIONS] = pronunciations
         return options
 
