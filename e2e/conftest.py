@@ -131,7 +131,11 @@ def _write_config(config_dir: Path, port: int) -> None:
     assert real, "ffmpeg is missing"
     wrapper.write_text(f'#!/bin/sh\necho "$*" >> {config_dir / FFMPEG_RUNS}\nexec {real} "$@"\n')
     wrapper.chmod(0o755)
-    extra = f"media_player:\n  - platform: e2e_speaker\nffmpeg:\n  ffmpeg_bin: {wrapper}\n"
+    # e2e_speaker: its speakers, and its fallback voice (a TTS entity, made from the YAML).
+    extra = (
+        "media_player:\n  - platform: e2e_speaker\ne2e_speaker:\n"
+        f"ffmpeg:\n  ffmpeg_bin: {wrapper}\n"
+    )
     write_config(config_dir, port, extra_yaml=extra)
     (config_dir / "custom_components" / "e2e_speaker").symlink_to(
         Path(__file__).parent / "e2e_speaker"

@@ -1,4 +1,5 @@
-"""A person's first set-up, in a real browser: log in, add Aura TTS, pick a voice.
+"""A person's first set-up, in a real browser: log in, add Aura TTS, pick a voice, add a
+second voice profile.
 
 Headless Chromium from the system (Debian's package), driven by Playwright through
 ``executable_path``: Playwright's own browser download cannot work without internet.
@@ -101,7 +102,7 @@ def add_through_the_ui(
     # Done: the entry exists with its TTS entity and the account sensors.
     page.get_by_role("button", name="Finish").click()
     page.goto(home_assistant.url + "/config/integrations/integration/aura_tts")
-    expect(page.get_by_text("Deepgram Aura")).to_be_visible()
+    expect(page.get_by_text("Deepgram Aura").first).to_be_visible()
     page.wait_for_timeout(1500)  # let the page's fade-in finish before the picture
     page.screenshot(path=shots / "setup-done.png")
     page.get_by_text("5 entities").first.click()  # speech, balance, spend x2, characters
@@ -109,3 +110,18 @@ def add_through_the_ui(
     expect(page.get_by_placeholder("Search 5 entities")).to_be_visible()
     expect(page.get_by_text("Aura TTS", exact=True).first).to_be_visible()
     page.screenshot(path=shots / "setup-entity.png")
+
+    # A second voice profile, from the entry's "Add voice profile".
+    page.goto(home_assistant.url + "/config/integrations/integration/aura_tts")
+    page.get_by_role("button", name="Add voice profile").first.click()
+    expect(page.get_by_text("Add a voice profile")).to_be_visible()
+    page.get_by_role("textbox", name="Name").fill("Español")
+    page.get_by_text("#g1_aura-2-thalia-en", exact=True).click()
+    page.get_by_placeholder(re.compile("Search")).last.fill("Celeste")
+    page.get_by_text(re.compile("^Celeste — Aura 2")).click()
+    page.wait_for_timeout(500)
+    page.screenshot(path=shots / "profile-form.png")
+    page.get_by_role("button", name=re.compile("Submit|Next")).click()
+    page.get_by_role("button", name="Finish").click()
+    states = {s["entity_id"] for s in home_assistant.api("GET", "/api/states")}
+    assert {"tts.apollo_speech", "tts.espanol_speech"} <= states

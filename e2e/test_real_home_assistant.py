@@ -399,6 +399,52 @@ def test_announce_on_two_speakers_with_a_chime_and_a_volume(
         assert result["volume_level"] == before[player]["volume_level"]
 
 
+def test_the_fallback_voice_speaks_when_the_service_is_down(
+    home_assistant: HomeAssistant, fake_server: FakeServer
+) -> None:
+    """The profile's fallback is the e2e config's small engine; the fake answers 503 to every
+    request; the announcement still reaches the speaker, in the fallback's voice (a tone as
+    long as the text), and the entity's next message is Aura's again once it is back."""
+    ha, fake = home_assistant, fake_server.fake
+    fallback = "tts.e2e_fallback_voice"
+    assert entity_state(ha, fallback) is not None
+    done = profile_flow(
+        ha,
+        {"name": "Thalia", "voice": "#g1_aura-2-apollo-en", "chime": "off", "fallback": fallback},
+        ha.state["profile_id"],
+    )
+    assert done["reason"] == "reconfigure_successful"
+    message = "The smoke alarm in the hall is sounding."
+    before = ha.api("GET", f"/api/states/{KITCHEN}")["attributes"]["plays"]
+    requests_before = len(fake.tts_requests())
+    fake.add_fault("status", status=503, count=None)
+    try:
+        ha.api(
+            "POST",
+            "/api/services/aura_tts/announce",
+            json={"entity_id": KITCHEN, "profile": ha.state["entity_id"], "message": message},
+        )
+
+        def played() -> dict[str, Any] | None:
+            plays = ha.api("GET", f"/api/states/{KITCHEN}")["attributes"]["plays"]
+            new = plays[len(before) :]
+            return new[0] if new and "ended" in new[0] else None
+
+        play = wait_for(played, "the kitchen speaker to play the fallback's announcement", 60)
+    finally:
+        fake.faults.clear()
+    assert play["seconds"] == pytest.approx(len(message) * 0.02, abs=0.15)  # the tone
+    spoken = ha.api("GET", f"/api/states/{fallback}")["attributes"]["spoken"]
+    assert spoken[-1] == ["en", message]
+    failed = fake.tts_requests()[requests_before:]
+    assert failed
+    assert all(r.status == 503 for r in failed)
+    # Aura is back: the same message is Aura's, not the fallback's audio from the cache.
+    audio = tts_get_url_audio(ha, message)
+    assert decoded_seconds(audio) == pytest.approx(speech_seconds(message), abs=0.15)
+    assert fake.tts_requests()[-1].status == 200
+
+
 def test_stops_cleanly_with_no_errors_from_the_integration(
     home_assistant: HomeAssistant,
 ) -> None:

@@ -374,6 +374,8 @@ async def test_which_profile_speaks(
     with pytest.raises(ServiceValidationError) as raised:
         await announce(hass, entity_id=[KITCHEN], message="Hola.")
     assert raised.value.translation_key == "choose_profile"
+    # The translated text (fails if strings.json has the message in the wrong shape).
+    assert str(raised.value).startswith("There are several Aura TTS voice profiles: choose")
     await announce(
         hass, entity_id=[KITCHEN], message="Hola, buenas tardes.", profile="tts.espanol_speech"
     )

@@ -125,6 +125,17 @@ def test_every_translation_has_every_key_and_placeholder(path: Path) -> None:
         assert set(re.findall(r"\{(\w+)\}", theirs[key])) == placeholders, key
 
 
+@pytest.mark.parametrize("name", ["strings.json", "translations/en.json", "translations/es.json"])
+def test_every_exception_has_a_message(name: str) -> None:
+    """Home Assistant reads exceptions.<key>.message; a bare string is never shown."""
+    exceptions = json.loads((PACKAGE / name).read_text())["exceptions"]
+    shapes = {
+        key: sorted(value) if isinstance(value, dict) else value
+        for key, value in exceptions.items()
+    }
+    assert shapes == {key: ["message"] for key in exceptions}
+
+
 def test_every_translation_key_in_the_code_exists() -> None:
     exceptions = set(STRINGS["exceptions"])
     used = set(re.findall(r'translation_key="(\w+)"', SOURCE))

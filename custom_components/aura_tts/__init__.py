@@ -25,6 +25,7 @@ from .errors import (
     ServerError,
     SpendingLimitError,
 )
+from .fallback import DATA_FALLBACK_MARKS, FallbackMarks
 from .health import ServiceHealth
 from .issues import (
     async_clear_low_balance,
@@ -55,8 +56,10 @@ type AuraConfigEntry = ConfigEntry[AuraRuntimeData]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, which serve every entry."""
+    """Register the actions, which serve every entry; read the fallback marks."""
     async_setup_services(hass)
+    marks = hass.data[DATA_FALLBACK_MARKS] = FallbackMarks(hass)
+    await marks.async_load()
     return True
 
 

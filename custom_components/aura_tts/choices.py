@@ -26,6 +26,7 @@ from .voices import parse_voice_id, stand_in_voice
 DEFAULT_VOICE = "default_voice"
 DEFAULT_CHIME = "default_chime"
 PRONUNCIATIONS = "pronunciations"  # only ever a default: a call cannot name its own
+AFTER_FALLBACK = "after_fallback"  # a default only: see fallback.FallbackMarks
 # Home Assistant's Assist pipeline sends a voice satellite's audio settings with its answers;
 # satellites have their own pre-announce sound, so those get no chime unless they name one.
 _SATELLITE_OPTIONS = (

@@ -27,14 +27,31 @@ from . import AuraConfigEntry
 from .api import MAX_CONCURRENT_REQUESTS
 from .audio import AudioFormat, OutputPlan, UnsupportedOutputError, plan_output
 from .chime import CHIME_OFF, NoChimeError, chime_audio
-from .choices import DEFAULT_CHIME, DEFAULT_VOICE, PRONUNCIATIONS, choose_chime, choose_voice
-from .const import ATTR_CHIME, ATTR_VOICE, CONF_CHIME, CONF_PRONUNCIATIONS, CONF_VOICE, DOMAIN
+from .choices import (
+    AFTER_FALLBACK,
+    DEFAULT_CHIME,
+    DEFAULT_VOICE,
+    PRONUNCIATIONS,
+    choose_chime,
+    choose_voice,
+)
+from .const import (
+    ATTR_CHIME,
+    ATTR_VOICE,
+    CONF_CHIME,
+    CONF_FALLBACK,
+    CONF_PRONUNCIATIONS,
+    CONF_VOICE,
+    DOMAIN,
+)
 from .convert import convert_audio
 from .device import profile_device
 from .errors import AuraError
+from .fallback import DATA_FALLBACK_MARKS, or_fallback
 from .issues import async_clear_no_credit
 from .profile_flow import SUBENTRY_PROFILE
 from .pronunciations import Pronouncer, pronouncer
+from .replay import ReplayableText
 from .speech import SpeechStream
 from .user_errors import react, user_error
 from .voices import (
@@ -66,6 +83,18 @@ def _pronouncer_for(options: dict[str, Any]) -> Pronouncer | None:
     """The configured "say X as Y" rules (checked when they were saved); None for none."""
     text = options.get(PRONUNCIATIONS)
     return pronouncer(str(text)) if text else None
+
+
+async def _closing_text(
+    audio: AsyncGenerator[bytes], text: ReplayableText
+) -> AsyncGenerator[bytes]:
+    """``audio``, then stop reading the text (it was kept for a fallback)."""
+    try:
+        async with contextlib.aclosing(audio):
+            async for chunk in audio:
+                yield chunk
+    finally:
+        await text.aclose()
 
 
 def _int_option(options: dict[str, Any], name: str) -> int | None:
@@ -129,6 +158,8 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         }
         if pronunciations := self._profile.get(CONF_PRONUNCIATIONS):
             options[PRONUNCIATIONS] = pronunciations
+        if mark := self.hass.data[DATA_FALLBACK_MARKS].mark(self._profile_id):
+            options[AFTER_FALLBACK] = mark  # see FallbackMarks
         return options
 
     @callback
@@ -194,9 +225,28 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
             on_accepted=self._piece_accepted,
             pronounce=_pronouncer_for(request.options),
         )
+        fallback = self._profile.get(CONF_FALLBACK)
+        # Kept for the fallback: the words Aura has read, and those still to come.
+        text = ReplayableText(request.message_gen) if fallback else None
         audio: AsyncGenerator[bytes] = self._translate_errors(
-            speech.audio(request.message_gen, lead_in), voice_id, speech
+            speech.audio(text.reader() if text else request.message_gen, lead_in),
+            voice_id,
+            speech,
         )
+        if text is not None:
+            marks = self.hass.data[DATA_FALLBACK_MARKS]
+            audio = or_fallback(
+                self.hass,
+                audio,
+                started=lambda: speech.pieces_accepted > 0,
+                engine_id=str(fallback),
+                language=request.language,
+                audio_format=plan.request,
+                lead_in=lead_in,
+                text=text,
+                on_fallback=lambda: marks.async_renew(self._profile_id),
+            )
+            audio = _closing_text(audio, text)
         if plan.convert:
             audio = convert_audio(self.hass, audio, plan.extension, **wanted)
         return TTSAudioResponse(plan.extension, audio)
