@@ -8,23 +8,21 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from .const import DOMAIN
 
 
+def _service_device(identifier: str, name: str) -> DeviceInfo:
+    return DeviceInfo(
+        identifiers={(DOMAIN, identifier)},
+        name=name,
+        manufacturer="AI/ML API",
+        model="Deepgram Aura",
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
 def account_device(entry: ConfigEntry) -> DeviceInfo:
     """The entry's service device: the account sensors are on it."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, entry.entry_id)},
-        name=entry.title,
-        manufacturer="AI/ML API",
-        model="Deepgram Aura",
-        entry_type=DeviceEntryType.SERVICE,
-    )
+    return _service_device(entry.entry_id, entry.title)
 
 
-def profile_device(entry: ConfigEntry, profile: ConfigSubentry) -> DeviceInfo:
+def profile_device(profile: ConfigSubentry) -> DeviceInfo:
     """A voice profile's device, named after the profile."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, profile.subentry_id)},
-        name=profile.title,
-        manufacturer="AI/ML API",
-        model="Deepgram Aura",
-        entry_type=DeviceEntryType.SERVICE,
-    )
+    return _service_device(profile.subentry_id, profile.title)

@@ -140,35 +140,39 @@ async def or_fallback(
     """Aura's audio; if Aura fails before its first byte, the fallback's in its place.
 
     ``started`` tells whether Aura's first byte has come. A chime already sent (``lead_in``)
-    stays: the fallback's audio is joined after it, as a second piece.
+    stays: the fallback's audio is joined after it, as a second piece. ``text`` is the
+    message Aura reads, kept for the fallback; it is closed when the audio ends.
     """
-    sent = bytearray()  # what went out before Aura's first byte: at most the chime
-    failure: HomeAssistantError | None = None
-    async with contextlib.aclosing(audio):
-        try:
-            async for chunk in audio:
-                if not started():
-                    sent += chunk
-                yield chunk
-        except HomeAssistantError as err:
-            if started() or isinstance(err.__cause__, _NOT_THE_SERVICE):
-                raise
-            failure = err
-    if failure is None:
-        return
-    if (joiner := _joiner_after(bytes(sent), lead_in, audio_format)) is None:
-        raise failure
-    _LOGGER.warning("%s; %s speaks the message instead", failure, engine_id)
-    fallback = _fallback_audio(hass, engine_id, language, audio_format, text)
     try:
-        async with contextlib.aclosing(fallback):
-            async for chunk in fallback:
-                if data := joiner.feed(chunk):
-                    yield data
-            tail = joiner.end_piece() + joiner.finish()
-    except Exception as err:
-        _LOGGER.warning("The fallback %s failed too: %s", engine_id, err)
-        raise failure from err
-    on_fallback()
-    if tail:
-        yield tail
+        sent = bytearray()  # what went out before Aura's first byte: at most the chime
+        failure: HomeAssistantError | None = None
+        async with contextlib.aclosing(audio):
+            try:
+                async for chunk in audio:
+                    if not started():
+                        sent += chunk
+                    yield chunk
+            except HomeAssistantError as err:
+                if started() or isinstance(err.__cause__, _NOT_THE_SERVICE):
+                    raise
+                failure = err
+        if failure is None:
+            return
+        if (joiner := _joiner_after(bytes(sent), lead_in, audio_format)) is None:
+            raise failure
+        _LOGGER.warning("%s; %s speaks the message instead", failure, engine_id)
+        fallback = _fallback_audio(hass, engine_id, language, audio_format, text)
+        try:
+            async with contextlib.aclosing(fallback):
+                async for chunk in fallback:
+                    if data := joiner.feed(chunk):
+                        yield data
+                tail = joiner.end_piece() + joiner.finish()
+        except Exception as err:
+            _LOGGER.warning("The fallback %s failed too: %s", engine_id, err)
+            raise failure from err
+        on_fallback()
+        if tail:
+            yield tail
+    finally:
+        await text.aclose()  # the source of the text is read no more

@@ -85,18 +85,6 @@ def _pronouncer_for(options: dict[str, Any]) -> Pronouncer | None:
     return pronouncer(str(text)) if text else None
 
 
-async def _closing_text(
-    audio: AsyncGenerator[bytes], text: ReplayableText
-) -> AsyncGenerator[bytes]:
-    """``audio``, then stop reading the text (it was kept for a fallback)."""
-    try:
-        async with contextlib.aclosing(audio):
-            async for chunk in audio:
-                yield chunk
-    finally:
-        await text.aclose()
-
-
 def _int_option(options: dict[str, Any], name: str) -> int | None:
     # Home Assistant has already checked these are whole numbers.
     value = options.get(name)
@@ -127,7 +115,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         self._attr_unique_id = profile.subentry_id
         # Named "<profile> Speech": Home Assistant's TTS manager (2026.3 to 2026.11)
         # refuses an engine whose name is None, so the entity cannot take the device's name.
-        self._attr_device_info = profile_device(entry, profile)
+        self._attr_device_info = profile_device(profile)
         self._limiter = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         self._stand_ins_logged: set[tuple[str, str]] = set()
         self._chimes: dict[tuple[str, AudioFormat], bytes] = {}
@@ -246,7 +234,6 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
                 text=text,
                 on_fallback=lambda: marks.async_renew(self._profile_id),
             )
-            audio = _closing_text(audio, text)
         if plan.convert:
             audio = convert_audio(self.hass, audio, plan.extension, **wanted)
         return TTSAudioResponse(plan.extension, audio)
