@@ -115,7 +115,7 @@ def add_through_the_ui(
     page.goto(home_assistant.url + "/config/integrations/integration/aura_tts")
     page.get_by_role("button", name="Add voice profile").first.click()
     expect(page.get_by_text("Add a voice profile")).to_be_visible()
-    page.get_by_role("textbox", name="Name").fill("Español")
+    page.get_by_role("textbox", name="Name").fill("Cocina")
     page.get_by_text("#g1_aura-2-thalia-en", exact=True).click()
     page.get_by_placeholder(re.compile("Search")).last.fill("Celeste")
     page.get_by_text(re.compile("^Celeste — Aura 2")).click()
@@ -124,4 +124,4 @@ def add_through_the_ui(
     page.get_by_role("button", name=re.compile("Submit|Next")).click()
     page.get_by_role("button", name="Finish").click()
     states = {s["entity_id"] for s in home_assistant.api("GET", "/api/states")}
-    assert {"tts.apollo_speech", "tts.espanol_speech"} <= states
+    assert {"tts.apollo_speech", "tts.cocina_speech"} <= states

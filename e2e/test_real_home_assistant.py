@@ -266,6 +266,10 @@ def test_a_spanish_profile_speaks_spanish_without_being_told(
             lambda: entity_state(ha, spanish) not in {None, "unavailable"},
             "the new profile's entity",
         )
+    # This entry's profile (the browser test's entry has its own, named otherwise).
+    registry = ha.websocket({"type": "config/entity_registry/list"})
+    [ours] = [e for e in registry if e["entity_id"] == spanish]
+    assert ours["config_entry_id"] == ha.state["entry_id"]
     message = f"La lavadora ha terminado ({audio_format})."
     before = len(fake_server.fake.tts_requests())
     body = {"engine_id": spanish, "message": message, "options": {"preferred_format": audio_format}}
