@@ -241,11 +241,15 @@ async def test_once_aura_recovers_the_same_message_is_auras_again(
     options = {"preferred_format": "mp3"}
     first = await speak(hass, DOORBELL, options)
     assert await speak(hass, DOORBELL, options) == first  # Home Assistant's cache
+    assert decoded_seconds(first) == pytest.approx(speech_seconds(DOORBELL), abs=0.1)
     assert len(fake_api.tts_requests()) == 1
 
     make_fail(fake_api, "service down")
     stand_in = await speak(hass, "The garage door is open.", options)
     assert fallback_voice.spoken == [("en", "The garage door is open.")]
+    assert decoded_seconds(stand_in) == pytest.approx(
+        len("The garage door is open.") * SECONDS_PER_CHARACTER, abs=0.1
+    )
     fake_api.faults.clear()
 
     again = await speak(hass, "The garage door is open.", options)
