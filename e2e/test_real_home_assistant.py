@@ -18,6 +18,7 @@ from custom_components.aura_tts.voices import VOICES
 from e2e.conftest import KEYS, FakeServer, HomeAssistant, ffmpeg_runs
 from tests.audio_checks import decoded_seconds, flac_test, probe
 from tests.fake_aimlapi.sound import speech_seconds
+from tests.voice_ids import voice_of
 
 PLAYER = "media_player.test_speaker"  # e2e/e2e_speaker: takes play_media like a real one
 KITCHEN = "media_player.kitchen_speaker"  # the same, without announcements
@@ -116,7 +117,7 @@ def test_tts_speak_plays_on_a_media_player(
     assert probe(audio)["codec_name"] == "mp3"  # HA's default, made by Aura itself
     assert decoded_seconds(audio) == pytest.approx(speech_seconds(message), abs=0.15)
     [request] = fake_server.tts_requests_since(before)
-    assert request.body["model"] == "#g1_aura-2-thalia-en"
+    assert voice_of(request.body) == "#g1_aura-2-thalia-en"
     assert request.body["text"] == message
 
 
@@ -240,7 +241,7 @@ def test_a_new_voice_in_the_profile_gives_new_audio(
     second = tts_get_url_audio(ha, message)
     assert second != first
     [request] = fake_server.tts_requests_since(before)
-    assert request.body["model"] == "#g1_aura-2-apollo-en"
+    assert voice_of(request.body) == "#g1_aura-2-apollo-en"
 
 
 def entity_state(ha: HomeAssistant, entity_id: str) -> str | None:
@@ -275,7 +276,7 @@ def test_a_spanish_profile_speaks_spanish_without_being_told(
     body = {"engine_id": spanish, "message": message, "options": {"preferred_format": audio_format}}
     audio = fetch(ha, ha.api("POST", "/api/tts_get_url", json=body)["url"])
     [request] = fake_server.tts_requests_since(before)
-    assert request.body["model"] == "#g1_aura-2-celeste-es"
+    assert voice_of(request.body) == "#g1_aura-2-celeste-es"
     assert request.body["text"] == message
     assert probe(audio)["codec_name"] == codec
     if codec == "flac":
@@ -386,7 +387,7 @@ def test_announce_on_two_speakers_with_a_chime_and_a_volume(
 
     [request] = fake_server.tts_requests_since(requests_before)
     assert request.body["text"] == message
-    assert request.body["model"].endswith(f"-{language}")
+    assert voice_of(request.body).endswith(f"-{language}")
     chime_seconds = {"ding_dong": 1.5, "off": 0.0}[chime]
     for player, announces in ((PLAYER, True), (KITCHEN, False)):
         result = wait_for(

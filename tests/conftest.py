@@ -18,7 +18,9 @@ from custom_components.aura_tts.api import RetryPolicy, Timeouts
 from custom_components.aura_tts.config_flow import key_fingerprint
 from custom_components.aura_tts.const import CONF_BASE_URL, DOMAIN
 from custom_components.aura_tts.profile_flow import SUBENTRY_PROFILE, profile_data
+from e2e.e2e_speaker.media_player import Speaker, speakers
 from tests.fake_aimlapi import FakeAimlApi, start
+from tests.speakers import add_players, read_stream
 
 API_KEY = "test-key"
 
@@ -85,3 +87,11 @@ async def setup_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> Moc
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+@pytest.fixture
+async def players(hass: HomeAssistant) -> dict[str, Speaker]:
+    """The two e2e speakers (one announces, one plays as media), set up in Home Assistant."""
+    entities = speakers(read_stream)
+    await add_players(hass, entities)
+    return {entity.entity_id: entity for entity in entities}

@@ -12,7 +12,18 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.aura_tts.voices import VOICES
+from tests.voice_ids import voice_of
+
+__all__ = [
+    "ENTITY_ID",
+    "WAV",
+    "change_profile",
+    "collect",
+    "speak",
+    "tts_audio",
+    "voice_of",
+    "wav_facts",
+]
 
 ENTITY_ID = "tts.aura_tts_speech"  # the profile's device is named "Aura TTS" (conftest)
 
@@ -57,20 +68,6 @@ def wav_facts(data: bytes) -> tuple[int, int, int, float]:
 async def collect(stream: tts.ResultStream) -> bytes:
     """All audio of a result stream."""
     return b"".join([chunk async for chunk in stream.async_stream_result()])
-
-
-def voice_of(body: dict[str, Any]) -> str:
-    """The voice ID a synthesis request asked for, in either request style."""
-    model = str(body["model"])
-    if not model.startswith("deepgram/"):
-        return model
-    generation = model.removeprefix("deepgram/")
-    [voice_id] = [
-        v.voice_id
-        for v in VOICES.values()
-        if v.generation.value == generation and v.name == body["voice"]
-    ]
-    return voice_id
 
 
 WAV: dict[str, Any] = {"preferred_format": "wav"}

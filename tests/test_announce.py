@@ -8,26 +8,21 @@ and writes down every volume and play with times (e2e/e2e_speaker/media_player.p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.components import tts
 from homeassistant.components.media_player.const import MediaPlayerState
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry, ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.discovery import async_load_platform
-from homeassistant.setup import async_setup_component
 import homeassistant.util.dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
-    setup_test_component_platform,
 )
 
 from custom_components.aura_tts.announce import DATA_VOLUMES
@@ -37,43 +32,19 @@ from custom_components.aura_tts.const import DOMAIN
 from custom_components.aura_tts.join.mp3 import mp3_seconds
 from custom_components.aura_tts.profile_flow import profile_data
 from custom_components.aura_tts.schema import vol
-from e2e.e2e_speaker.media_player import BASIC, Speaker, speakers
+from e2e.e2e_speaker.media_player import BASIC, Speaker
 from tests.audio_checks import decoded_seconds, probe
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
+from tests.speakers import ANNOUNCING, KITCHEN, add_players, read_stream
+from tests.voice_ids import voice_of
 
-ANNOUNCING, KITCHEN = "media_player.test_speaker", "media_player.kitchen_speaker"
 BOTH = [ANNOUNCING, KITCHEN]
 # A message per language, and a chime, so every case runs in two languages.
 CASES = [
     pytest.param("en", "Someone is at the front door.", "ding_dong", id="en-chime"),
     pytest.param("es", "Hay alguien en la puerta principal.", "off", id="es-no-chime"),
 ]
-
-
-async def read_stream(hass: HomeAssistant, url: str) -> AsyncIterator[bytes]:
-    """What a speaker reads from /api/tts_proxy/<token>, without an HTTP server."""
-    stream = tts.async_get_stream(hass, url.rsplit("/", 1)[1])
-    assert stream is not None
-    async for chunk in stream.async_stream_result():
-        yield chunk
-
-
-@pytest.fixture
-async def players(hass: HomeAssistant) -> dict[str, Speaker]:
-    """The two speakers, set up in Home Assistant."""
-    entities = speakers(read_stream)
-    await add_players(hass, entities)
-    return {entity.entity_id: entity for entity in entities}
-
-
-async def add_players(hass: HomeAssistant, entities: list[Speaker]) -> None:
-    """Add media players (Aura TTS depends on media_player, which is set up already)."""
-    setup_test_component_platform(hass, "media_player", entities)
-    assert await async_setup_component(hass, "media_source", {})
-    assert await async_setup_component(hass, "media_player", {})
-    await async_load_platform(hass, "media_player", "test", {}, {})
-    await hass.async_block_till_done()
 
 
 async def announce(hass: HomeAssistant, **data: Any) -> None:
@@ -114,7 +85,7 @@ async def test_one_synthesis_plays_on_every_speaker(
 
     [request] = fake_api.tts_requests()
     assert request.body["text"] == message
-    assert request.body["model"].endswith(f"-{language}")
+    assert voice_of(request.body).endswith(f"-{language}")
     assert [p.plays[0]["announce"] for p in players.values()] == [True, False]
     expected = speech_seconds(message) + (CHIMES[chime].length if chime in CHIMES else 0.0)
     audio = [p.received[0] for p in players.values()]
@@ -343,7 +314,7 @@ async def test_which_entry_speaks(
     ]
     await announce(hass, entity_id=[KITCHEN], message="Hola, buenas tardes.", profile=second)
     [request] = fake_api.tts_requests()
-    assert request.body["model"] == "#g1_aura-2-celeste-es"  # the second entry's voice
+    assert voice_of(request.body) == "#g1_aura-2-celeste-es"  # the second entry's voice
 
     await hass.config_entries.async_unload(other.entry_id)
     assert other.state is ConfigEntryState.NOT_LOADED
@@ -380,7 +351,7 @@ async def test_which_profile_speaks(
         hass, entity_id=[KITCHEN], message="Hola, buenas tardes.", profile="tts.espanol_speech"
     )
     [request] = fake_api.tts_requests()
-    assert request.body["model"] == "#g1_aura-2-celeste-es"
+    assert voice_of(request.body) == "#g1_aura-2-celeste-es"
     [audio] = players[KITCHEN].received
     assert decoded_seconds(audio) == pytest.approx(speech_seconds("Hola, buenas tardes."), abs=0.1)
 

@@ -70,21 +70,41 @@ async def test_synthesize_wav(session: aiohttp.ClientSession, fake_api: FakeAiml
     assert wav_facts(audio)[3] == pytest.approx(speech_seconds("Hello there."), abs=1e-3)
 
 
-async def test_falls_back_to_model_and_voice_and_remembers(
+async def test_the_documented_style_comes_first(
     session: aiohttp.ClientSession, fake_api: FakeAimlApi
 ) -> None:
-    """Draco is missing from the legacy model list: the newer style is used, and kept."""
+    """Since 2026-06 the AI/ML API documents model + voice: one request, in that style.
+
+    Draco is missing from the legacy model list, so the old style first would cost two.
+    """
     client = client_for(session, fake_api)
     await client.async_synthesize("#g1_aura-2-draco-en", "Hi.", WAV_PCM)
-    await client.async_synthesize(THALIA, "Hi.", WAV_PCM)
+    await client.async_synthesize("#g1_aura-luna-en", "Hola.", WAV_PCM)
     bodies = [r.body for r in fake_api.tts_requests()]
-    assert [b["model"] for b in bodies] == [
-        "#g1_aura-2-draco-en",
-        "deepgram/aura-2",
-        "deepgram/aura-2",
+    assert [(b["model"], b["voice"]) for b in bodies] == [
+        ("deepgram/aura-2", "draco"),
+        ("deepgram/aura", "luna"),
     ]
-    assert [b.get("voice") for b in bodies[1:]] == ["draco", "thalia"]
     assert client.request_style is RequestStyle.MODEL_AND_VOICE
+
+
+async def test_falls_back_to_the_legacy_style_and_remembers(
+    session: aiohttp.ClientSession, fake_api: FakeAimlApi
+) -> None:
+    """A server that refuses a voice in the documented style is asked once in the seed
+    documents' style, and that style is kept (one paid request per message from then on)."""
+    fake_api.add_fault(
+        "status", status=400, body={"message": 'Unknown model deepgram/aura-2 for voice "thalia"'}
+    )
+    client = client_for(session, fake_api)
+    await client.async_synthesize(THALIA, "Hi.", WAV_PCM)
+    await client.async_synthesize("#g1_aura-2-celeste-es", "Hola.", WAV_PCM)
+    assert [r.body["model"] for r in fake_api.tts_requests()] == [
+        "deepgram/aura-2",
+        THALIA,
+        "#g1_aura-2-celeste-es",
+    ]
+    assert client.request_style is RequestStyle.LEGACY
 
 
 async def test_json_answer_is_followed_without_the_key(
@@ -311,7 +331,7 @@ async def test_a_400_about_another_field_is_not_tried_in_the_other_style(
     with pytest.raises(BadRequestError, match="text must be"):
         await client.async_synthesize(THALIA, "Hello there.", WAV_PCM)
     assert len(fake_api.tts_requests()) == 1
-    assert client.request_style is RequestStyle.LEGACY
+    assert client.request_style is RequestStyle.MODEL_AND_VOICE
 
 
 async def test_retries_stop_at_the_attempt_limit(

@@ -24,10 +24,12 @@ from custom_components.aura_tts.chime import (
     chime_pcm,
 )
 from custom_components.aura_tts.const import CONF_CHIME
+from e2e.e2e_speaker.media_player import Speaker
 from tests.audio_checks import decoded_seconds, flac_test, ogg_pages, probe
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
 from tests.helpers import ENTITY_ID, change_profile, speak
+from tests.speakers import ANNOUNCING, KITCHEN, speak_on
 
 # Every format Aura can be asked for (what plan_output may choose), by encoding and rate.
 AURA_FORMATS = [
@@ -195,11 +197,19 @@ async def test_the_first_chime_byte_goes_out_before_aura_answers(
             break
 
 
-async def test_default_chime_for_messages_not_for_satellites(
-    hass: HomeAssistant, config_entry: MockConfigEntry, fake_api: FakeAimlApi
+async def test_the_profile_chime_is_for_speak_and_announcements_never_for_assist(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    fake_api: FakeAimlApi,
+    players: dict[str, Speaker],
 ) -> None:
-    """The entry's chime plays before tts.speak messages; a satellite's answers (sent with
-    its audio settings, as Assist does) get none unless they name one."""
+    """The profile's chime plays before tts.speak and announcements; an Assist answer gets
+    none, whatever runs the pipeline, unless the call names one.
+
+    The Assist cases make the stream exactly as Home Assistant's pipeline does
+    (assist_pipeline default_pipeline.prepare_text_to_speech): the pipeline's voice, plus the
+    device's audio settings if it has any. The browser's and the companion app's have none:
+    fails there if the profile's chime is a default option (the rule before 0.7.1)."""
     profile = next(iter(config_entry.subentries.values()))
     hass.config_entries.async_update_subentry(
         config_entry, profile, data={**profile.data, CONF_CHIME: "bell"}
@@ -207,39 +217,78 @@ async def test_default_chime_for_messages_not_for_satellites(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     bell = CHIMES["bell"].length
-    satellite = {
-        "preferred_format": "wav",
-        "preferred_sample_rate": 16000,
+
+    async def heard(audio: bytes, words: str, chime: float) -> None:
+        seconds = await asyncio.to_thread(decoded_seconds, audio)
+        assert (
+            chime + speech_seconds(words) - 0.001 <= seconds <= chime + speech_seconds(words) + 0.25
+        )
+
+    # tts.speak and the announce action: the chime.
+    audio = await speak_on(hass, players[KITCHEN], MESSAGES["en"], {"preferred_format": "mp3"})
+    await heard(audio, MESSAGES["en"], bell)
+    await hass.services.async_call(
+        "aura_tts",
+        "announce",
+        {"entity_id": ANNOUNCING, "message": MESSAGES["es"], "language": "es"},
+        blocking=True,
+    )
+    playing = players[ANNOUNCING].playing
+    assert playing is not None
+    await playing
+    await heard(players[ANNOUNCING].received[-1], MESSAGES["es"], bell)
+
+    # Assist answers: the browser (no audio settings), a Voice PE (FLAC 48 kHz), a Wyoming or
+    # VoIP satellite (WAV 16 kHz); streamed word by word or whole (a short answer).
+    voice_pe = {
+        "preferred_format": "flac",
+        "preferred_sample_rate": 48000,
         "preferred_sample_channels": 1,
         "preferred_sample_bytes": 2,
     }
-    cases: list[tuple[dict[str, Any], str, float]] = [
-        ({"preferred_format": "mp3"}, "en", bell),
-        (satellite, "es", 0.0),
-        ({**satellite, "chime": "bell"}, "en", bell),
-        ({"preferred_format": "mp3", "chime": "off"}, "es", 0.0),
+    satellite = {**voice_pe, "preferred_format": "wav", "preferred_sample_rate": 16000}
+    cases: list[tuple[dict[str, Any], str, bool, float]] = [
+        ({}, "en", True, 0.0),
+        ({}, "es", False, 0.0),
+        ({"voice": "#g1_aura-2-celeste-es"}, "es", True, 0.0),
+        (voice_pe, "en", True, 0.0),
+        (satellite, "es", False, 0.0),
+        ({**satellite, "chime": "bell"}, "en", True, bell),
     ]
-    for options, language, chime in cases:
-        audio, words = await chime_and_words(hass, fake_api, options, language)
-        seconds = await asyncio.to_thread(decoded_seconds, audio)
-        assert chime + words - 0.001 <= seconds <= chime + words + 0.25, options
+    for options, language, word_by_word, chime in cases:
+        answer = await speak(
+            hass, MESSAGES[language], options, word_by_word=word_by_word, language=language
+        )
+        if options.get("preferred_format") == "flac":
+            await asyncio.to_thread(flac_test, answer)
+        await heard(answer, MESSAGES[language], chime)
 
 
 async def test_the_chime_is_part_of_the_cache_key(
-    hass: HomeAssistant, setup_entry: MockConfigEntry, fake_api: FakeAimlApi
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    fake_api: FakeAimlApi,
+    players: dict[str, Speaker],
 ) -> None:
-    """The same message with another chime, or after the default chime changed, is new audio."""
+    """The same message with another chime, or after the profile's chime changed, is new audio."""
     message, options = MESSAGES["en"], {"preferred_format": "mp3"}
-    plain = await speak(hass, message, options, language="en")
+    kitchen = players[KITCHEN]
+    plain = await speak_on(hass, kitchen, message, options, language="en")
     assert len(fake_api.tts_requests()) == 1
-    assert await speak(hass, message, options, language="en") == plain  # cached
+    assert await speak_on(hass, kitchen, message, options, language="en") == plain  # cached
     assert len(fake_api.tts_requests()) == 1
     chimed = await speak(hass, message, {**options, "chime": "bell"}, language="en")
     assert chimed != plain
+    # The profile's chime is the call's chime: the same audio, from the cache.
     await change_profile(hass, setup_entry, chime="bell")
-    defaulted = await speak(hass, message, options, language="en")
+    assert await speak_on(hass, kitchen, message, options, language="en") == chimed
+    assert len(fake_api.tts_requests()) == 2
+    await change_profile(hass, setup_entry, chime="ding_dong")
+    defaulted = await speak_on(hass, kitchen, message, options, language="en")
     assert len(fake_api.tts_requests()) == 3
-    assert len(defaulted) > len(plain)
+    assert await asyncio.to_thread(decoded_seconds, defaulted) == pytest.approx(
+        CHIMES["ding_dong"].length + speech_seconds(message), abs=0.15
+    )
 
 
 @pytest.mark.usefixtures("setup_entry")

@@ -28,7 +28,7 @@ async def test_diagnostics_redact_the_key(
             "pronunciations": 0,
         }
     ]
-    assert diagnostics["client"]["request_style"] == "legacy"
+    assert diagnostics["client"]["request_style"] == "model_and_voice"
     account = diagnostics["account"]
     assert account["last_poll_succeeded"] is True
     assert account["last_figures"]["balance"] == 42.5

@@ -14,10 +14,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aura_tts.chime import CHIMES
 from custom_components.aura_tts.const import DOMAIN
+from e2e.e2e_speaker.media_player import Speaker
 from tests.audio_checks import decoded_seconds, probe
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
 from tests.helpers import ENTITY_ID, collect, voice_of
+from tests.speakers import KITCHEN, speak_on
 
 SPANISH = {
     "name": "Español",
@@ -121,7 +123,10 @@ async def test_the_profile_form_refuses_what_would_not_work(
 
 
 async def test_editing_a_profile_keeps_its_entity_and_changes_its_voice(
-    hass: HomeAssistant, fake_api: FakeAimlApi, setup_entry: MockConfigEntry
+    hass: HomeAssistant,
+    fake_api: FakeAimlApi,
+    setup_entry: MockConfigEntry,
+    players: dict[str, Speaker],
 ) -> None:
     """Rename and revoice: fails if the entity ID changes or the old voice still speaks."""
     [profile] = setup_entry.subentries.values()
@@ -139,7 +144,7 @@ async def test_editing_a_profile_keeps_its_entity_and_changes_its_voice(
     assert setup_entry.subentries[profile.subentry_id].title == "AURA TTS"
     assert er.async_get(hass).async_get_entity_id("tts", DOMAIN, profile.subentry_id) == ENTITY_ID
 
-    audio = await _speak(hass, ENTITY_ID, "Buenos días.", {"preferred_format": "mp3"})
+    audio = await speak_on(hass, players[KITCHEN], "Buenos días.", {"preferred_format": "mp3"})
     [request] = fake_api.tts_requests()
     assert voice_of(request.body) == "#g1_aura-2-estrella-es"
     assert request.body["text"] == "Buenos días."  # Spanish: the new voice's language
@@ -164,7 +169,10 @@ async def test_removing_a_profile_removes_its_entity_and_device(
 
 
 async def test_an_entry_of_version_1_moves_into_a_profile_keeping_its_entity_id(
-    hass: HomeAssistant, fake_api: FakeAimlApi, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    fake_api: FakeAimlApi,
+    config_entry: MockConfigEntry,
+    players: dict[str, Speaker],
 ) -> None:
     """The entity the user renamed keeps its ID, voice, chime and pronunciations.
 
@@ -207,7 +215,9 @@ async def test_an_entry_of_version_1_moves_into_a_profile_keeping_its_entity_id(
     tts_entities = {e.entity_id for e in registry.entities.values() if e.domain == "tts"}
     assert tts_entities == {"tts.casa", ENTITY_ID}  # the fixture's entry, set up alongside
 
-    audio = await _speak(hass, "tts.casa", "El salon.", {"preferred_format": "wav"})
+    audio = await speak_on(
+        hass, players[KITCHEN], "El salon.", {"preferred_format": "wav"}, engine="tts.casa"
+    )
     [request] = fake_api.tts_requests()
     assert (voice_of(request.body), request.body["text"]) == ("#g1_aura-2-celeste-es", "El salón.")
     expected = CHIMES["ding_dong"].length + speech_seconds("El salón.")

@@ -7,7 +7,7 @@ import json
 import logging
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -269,9 +269,15 @@ def test_diagnostics_redact_credentials_in_the_server_url() -> None:
 async def test_diagnostics_show_the_server_without_its_credentials(
     hass: HomeAssistant, setup_entry: MockConfigEntry
 ) -> None:
-    url = "https://user:gateway-secret@gw.example/v?token=t0k3n"
+    """Also for an entry that cannot start: a new server is reloaded at once and cannot be
+    reached there (nothing listens on port 9), so there is no client to describe."""
+    url = "http://user:gateway-secret@127.0.0.1:9/v?token=t0k3n"
     hass.config_entries.async_update_entry(setup_entry, data={**setup_entry.data, "base_url": url})
-    text = json.dumps(await async_get_config_entry_diagnostics(hass, setup_entry))
+    await hass.async_block_till_done()
+    assert setup_entry.state is not ConfigEntryState.LOADED
+    diagnostics = await async_get_config_entry_diagnostics(hass, setup_entry)
+    text = json.dumps(diagnostics)
     assert "gateway-secret" not in text
     assert "t0k3n" not in text
-    assert "gw.example" in text
+    assert "127.0.0.1:9/v" in text
+    assert "client" not in diagnostics

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, Platform
@@ -32,6 +34,7 @@ from .issues import (
     async_clear_no_credit,
     async_report_no_credit,
 )
+from .low_balance import DATA_BELOW
 from .migration import migrate_to_profiles
 from .spoken import SpokenCharacters
 
@@ -50,6 +53,9 @@ class AuraRuntimeData:
     # The profiles (ID: name) the entities were made for: adding, removing or renaming one
     # makes new entities. Their settings are read for each message.
     profiles: dict[str, str]
+    # The key and server the client was made with: re-authentication or reconfigure changes
+    # them, and the update listener reloads (Home Assistant's rule since 2026.12).
+    connection: Mapping[str, Any]
 
 
 type AuraConfigEntry = ConfigEntry[AuraRuntimeData]
@@ -106,7 +112,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool
     # failed poll leaves the account sensors unavailable and is retried on its schedule.
     await account.async_refresh()
     entry.runtime_data = AuraRuntimeData(
-        client, ServiceHealth(), account, SpokenCharacters(), _profiles(entry)
+        client, ServiceHealth(), account, SpokenCharacters(), _profiles(entry), dict(entry.data)
     )
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -127,11 +133,19 @@ def _profiles(entry: AuraConfigEntry) -> dict[str, str]:
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: AuraConfigEntry) -> None:
-    """A profile added, renamed or removed: reload. The warning level: compare it again."""
-    if _profiles(entry) != entry.runtime_data.profiles:
+    """Reload for a new key or server, or a profile added, renamed or removed.
+
+    The warning level alone: compare it again, no reload. A removed profile's fallback mark
+    goes with it.
+    """
+    runtime = entry.runtime_data
+    profiles = _profiles(entry)
+    for removed in runtime.profiles.keys() - profiles.keys():
+        hass.data[DATA_FALLBACK_MARKS].async_forget(removed)
+    if profiles != runtime.profiles or dict(entry.data) != runtime.connection:
         hass.config_entries.async_schedule_reload(entry.entry_id)
     else:
-        entry.runtime_data.account.low_balance.async_recheck()
+        runtime.account.low_balance.async_recheck()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool:
@@ -140,6 +154,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> boo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> None:
-    """Take the entry's repair issues with it."""
+    """Take the entry's repair issues, warning state and fallback marks with it."""
     async_clear_no_credit(hass, entry.entry_id)
     async_clear_low_balance(hass, entry.entry_id)
+    hass.data.get(DATA_BELOW, {}).pop(entry.entry_id, None)
+    for profile_id in entry.subentries:
+        hass.data[DATA_FALLBACK_MARKS].async_forget(profile_id)

@@ -10,6 +10,7 @@ player's volume is set first and put back afterwards (see announce_volume).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 import logging
 from typing import Any, Final
@@ -24,6 +25,7 @@ from homeassistant.components.media_player.const import (
     MediaPlayerEntityFeature,
     MediaType,
 )
+from homeassistant.components.tts.helper import get_engine_instance
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, ATTR_SUPPORTED_FEATURES, Platform
 from homeassistant.core import HomeAssistant, ServiceCall, callback
@@ -32,9 +34,9 @@ from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.helpers.service import async_extract_entity_ids
 from homeassistant.util.hass_dict import HassKey
 
-from .announce_volume import AnnouncementVolumes
+from .announce_volume import AnnouncementVolumes, VolumeHold
 from .chime import CHIME_OFF
-from .choices import choose_chime, choose_voice
+from .choices import choose_chime, choose_voice, with_profile_chime
 from .const import ATTR_CHIME, ATTR_VOICE, CONF_VOICE, DOMAIN
 from .join.mp3 import mp3_seconds
 from .schema import vol
@@ -75,9 +77,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
 async def _async_announce(call: ServiceCall) -> None:
     """Speak the message on every targeted player; return once all of them have it."""
     hass = call.hass
-    engine, configured_voice = _speaker(hass, call.data.get(ATTR_PROFILE))
+    engine, profile = _speaker(hass, call.data.get(ATTR_PROFILE))
     players = await _players(call)
-    stream = _result_stream(hass, engine, configured_voice, call.data)
+    stream = _result_stream(hass, engine, profile, call.data)
     chime = choose_chime(stream.options) != CHIME_OFF
     stream.async_set_message(call.data[ATTR_MESSAGE])  # synthesis starts now
     audio = _Audio(chime)
@@ -85,7 +87,7 @@ async def _async_announce(call: ServiceCall) -> None:
         audio.async_read(stream), f"{DOMAIN} announcement audio"
     )
     volumes = hass.data[DATA_VOLUMES]
-    held: list[str] = []
+    held: list[VolumeHold] = []
     try:
         if (volume := call.data.get(ATTR_VOLUME)) is not None:
             held = await volumes.async_set(players, volume, call.context)
@@ -99,17 +101,19 @@ async def _async_announce(call: ServiceCall) -> None:
         reading.add_done_callback(lambda _: _release(volumes, held, audio, told_at))
 
 
-def _release(volumes: AnnouncementVolumes, held: list[str], audio: _Audio, told_at: float) -> None:
+def _release(
+    volumes: AnnouncementVolumes, held: list[VolumeHold], audio: _Audio, told_at: float
+) -> None:
     if audio.seconds is None:  # the speech failed part way: nothing more will play
         volumes.async_release_now(held)
     else:
         volumes.async_release_after(held, audio.seconds, told_at)
 
 
-def _speaker(hass: HomeAssistant, profile: str | None) -> tuple[str, str]:
-    """The profile's TTS entity to speak with, and its voice.
+def _speaker(hass: HomeAssistant, profile: str | None) -> tuple[str, Mapping[str, Any]]:
+    """The profile's TTS entity to speak with, and the profile's settings.
 
-    Without a profile named, the only profile of the loaded entries.
+    Without a profile named, the only enabled profile of the loaded entries.
     """
     registry = er.async_get(hass)
     if profile is not None:
@@ -120,13 +124,20 @@ def _speaker(hass: HomeAssistant, profile: str | None) -> tuple[str, str]:
                 translation_key="not_a_profile",
                 translation_placeholders={"profile": profile},
             )
+        if entity.disabled:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="profile_disabled",
+                translation_placeholders={"profile": profile},
+            )
         candidates = [entity]
     else:
+        # The registry lists disabled entities too: they speak for nobody.
         candidates = [
             entity
             for entry in hass.config_entries.async_entries(DOMAIN)
             for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
-            if entity.domain == Platform.TTS
+            if entity.domain == Platform.TTS and not entity.disabled
         ]
     loaded = [
         (entity, entry)
@@ -134,14 +145,14 @@ def _speaker(hass: HomeAssistant, profile: str | None) -> tuple[str, str]:
         if (entry := hass.config_entries.async_get_entry(entity.config_entry_id or ""))
         and entry.state is ConfigEntryState.LOADED
         and entity.config_subentry_id in entry.subentries
+        and get_engine_instance(hass, entity.entity_id) is not None
     ]
     if not loaded:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
     if len(loaded) > 1:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="choose_profile")
     entity, entry = loaded[0]
-    voice = entry.subentries[str(entity.config_subentry_id)].data.get(CONF_VOICE)
-    return entity.entity_id, str(voice or DEFAULT_VOICE_ID)
+    return entity.entity_id, entry.subentries[str(entity.config_subentry_id)].data
 
 
 async def _players(call: ServiceCall) -> list[str]:
@@ -157,7 +168,7 @@ async def _players(call: ServiceCall) -> list[str]:
 
 
 def _result_stream(
-    hass: HomeAssistant, engine: str, configured_voice: str, data: dict[str, Any]
+    hass: HomeAssistant, engine: str, profile: Mapping[str, Any], data: dict[str, Any]
 ) -> tts.ResultStream:
     """Home Assistant's stream for the message, checked as the entity will check it."""
     language = data.get(ATTR_LANGUAGE)
@@ -168,9 +179,10 @@ def _result_stream(
             translation_placeholders={"language": language},
         )
     options = {name: data[name] for name in (ATTR_VOICE, ATTR_CHIME) if name in data}
-    stream = tts.async_create_stream(hass, engine, language, options)
+    stream = tts.async_create_stream(hass, engine, language, with_profile_chime(options, profile))
     # The entity makes these checks too, but only once a player asks for the audio: made
     # here, a wrong voice or chime fails the action before any player is touched.
+    configured_voice = str(profile.get(CONF_VOICE) or DEFAULT_VOICE_ID)
     choose_voice(stream.options, str(stream.language), configured_voice)
     choose_chime(stream.options)
     return stream

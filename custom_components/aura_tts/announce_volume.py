@@ -4,9 +4,15 @@ The end is known from the audio's length (players that announce over their music
 Sonos, report no state change for it), or, for a player that plays the announcement as its
 media and is still playing when that time is up, from it leaving the playing state.
 
-A volume change the player reports during the announcement, other than its own report of
-the announcement volume, is the user's: it is kept. A second announcement on a player whose
-volume is still held keeps the first one's level to restore to.
+Only a numeric volume that differs from the level set, reported while the player is
+neither off nor unavailable, is the user's, and is kept. Anything else (the player's own
+report of the level set, late or repeated; the attribute gone because the player switched
+off or dropped off the network) is not: the original level is put back, and a player that
+cannot take it now (off or unavailable) gets it when it is back, within RETURN_LIMIT.
+
+Each announcement holds its players through its own hold objects and releases only those: a
+second announcement on a player still held takes the hold over (keeping the first one's level
+to restore to), and the first announcement's release then leaves that player alone.
 """
 
 from __future__ import annotations
@@ -23,7 +29,12 @@ from homeassistant.components.media_player.const import (
     MediaPlayerEntityFeature,
     MediaPlayerState,
 )
-from homeassistant.const import ATTR_ENTITY_ID, ATTR_SUPPORTED_FEATURES, SERVICE_VOLUME_SET
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    ATTR_SUPPORTED_FEATURES,
+    SERVICE_VOLUME_SET,
+    STATE_UNAVAILABLE,
+)
 from homeassistant.core import (
     CALLBACK_TYPE,
     Context,
@@ -41,25 +52,29 @@ _LOGGER = logging.getLogger(__name__)
 END_GRACE: Final = 2.0  # seconds
 # How long a player still playing the announcement at its expected end is waited for.
 LATE_LIMIT: Final = 30.0  # seconds
-# A player reports the volume it was set to within this time (some only after a round trip).
-SETTLE: Final = 2.0  # seconds
+# How long a player that was off or unavailable when its volume was due is waited for.
+RETURN_LIMIT: Final = 600.0  # seconds
+# Players round the level they are set to (Sonos to 1/100, others to their own steps).
+ROUNDING: Final = 0.02
 _PLAYING: Final = (MediaPlayerState.PLAYING, MediaPlayerState.BUFFERING)
+_AWAY: Final = (MediaPlayerState.OFF, STATE_UNAVAILABLE)
 
 
 @dataclass
-class _Hold:
+class VolumeHold:
     """One player's volume, held for an announcement."""
 
     entity_id: str
     original: float
-    set_at: float
+    level: float  # the announcement's
     follows_state: bool  # its state shows when the announcement ends
-    reported: bool = False  # it has reported the announcement volume
     user_changed: bool = False
     waiting_for_stop: bool = False
+    waiting_for_return: bool = False
     unsubscribe: list[CALLBACK_TYPE] = field(default_factory=list)
 
     def stop_listening(self) -> None:
+        """Remove its state listener and timers."""
         while self.unsubscribe:
             self.unsubscribe.pop()()
 
@@ -70,7 +85,7 @@ class AnnouncementVolumes:
     def __init__(self, hass: HomeAssistant) -> None:
         """Hold nothing yet."""
         self._hass = hass
-        self._holds: dict[str, _Hold] = {}
+        self._holds: dict[str, VolumeHold] = {}
 
     def holds(self, entity_id: str) -> bool:
         """Whether ``entity_id``'s volume is held for an announcement now."""
@@ -78,10 +93,9 @@ class AnnouncementVolumes:
 
     async def async_set(
         self, entity_ids: list[str], volume: float, context: Context | None
-    ) -> list[str]:
-        """Set ``volume`` on the players that can set and report theirs; return those."""
-        now = self._hass.loop.time()
-        held: list[str] = []
+    ) -> list[VolumeHold]:
+        """Set ``volume`` on the players that can set and report theirs; their holds."""
+        held: list[VolumeHold] = []
         for entity_id in entity_ids:
             state = self._hass.states.get(entity_id)
             features = state.attributes.get(ATTR_SUPPORTED_FEATURES, 0) if state else 0
@@ -96,10 +110,10 @@ class AnnouncementVolumes:
                 earlier.stop_listening()
                 if not earlier.user_changed:
                     original = earlier.original
-            hold = _Hold(
+            hold = VolumeHold(
                 entity_id,
                 original,
-                set_at=now,
+                volume,
                 follows_state=not features & MediaPlayerEntityFeature.MEDIA_ANNOUNCE
                 and state.state not in _PLAYING,
             )
@@ -107,54 +121,69 @@ class AnnouncementVolumes:
                 async_track_state_change_event(self._hass, entity_id, partial(self._changed, hold))
             )
             self._holds[entity_id] = hold
-            held.append(entity_id)
+            held.append(hold)
         if held:
             try:
-                await self._async_volume_set(held, volume, context)
+                await self._async_volume_set([hold.entity_id for hold in held], volume, context)
             except BaseException:
-                for entity_id in held:  # nothing to put back: let go of them
-                    self._holds.pop(entity_id).stop_listening()
+                for hold in held:  # nothing to put back: let go of them
+                    self._let_go(hold)
                 raise
         return held
 
+    def _current(self, hold: VolumeHold) -> bool:
+        """Whether ``hold`` still holds its player (no later announcement took it over)."""
+        return self._holds.get(hold.entity_id) is hold
+
     @callback
-    def async_release_after(self, entity_ids: list[str], seconds: float, started: float) -> None:
+    def _let_go(self, hold: VolumeHold) -> None:
+        hold.stop_listening()
+        if self._current(hold):
+            del self._holds[hold.entity_id]
+
+    @callback
+    def async_release_after(self, holds: list[VolumeHold], seconds: float, started: float) -> None:
         """Restore each player's volume ``seconds`` of audio after ``started`` (loop time)."""
         delay = max(0.0, started + seconds + END_GRACE - self._hass.loop.time())
-        for entity_id in entity_ids:
-            if (hold := self._holds.get(entity_id)) is not None:
+        for hold in holds:
+            if self._current(hold):
                 hold.unsubscribe.append(
                     async_call_later(self._hass, delay, partial(self._ended, hold))
                 )
 
     @callback
-    def async_release_now(self, entity_ids: list[str]) -> None:
+    def async_release_now(self, holds: list[VolumeHold]) -> None:
         """Restore the players' volumes now (the announcement failed)."""
-        for entity_id in entity_ids:
-            if (hold := self._holds.get(entity_id)) is not None:
+        for hold in holds:
+            if self._current(hold):
                 self._restore(hold)
 
     @callback
-    def _changed(self, hold: _Hold, event: Event[EventStateChangedData]) -> None:
-        old, new = event.data["old_state"], event.data["new_state"]
+    def _changed(self, hold: VolumeHold, event: Event[EventStateChangedData]) -> None:
+        new = event.data["new_state"]
         if new is None:
             return
+        if hold.waiting_for_return:
+            if new.state not in _AWAY:
+                self._put_back(hold)
+            return
         level = new.attributes.get(ATTR_MEDIA_VOLUME_LEVEL)
-        if old is not None and level != old.attributes.get(ATTR_MEDIA_VOLUME_LEVEL):
-            if not hold.reported and self._hass.loop.time() - hold.set_at <= SETTLE:
-                hold.reported = True  # the player reporting (and rounding) the volume set
-            else:
-                hold.user_changed = True
+        if (
+            isinstance(level, (int, float))
+            and new.state not in _AWAY
+            and abs(level - hold.level) > ROUNDING
+        ):
+            hold.user_changed = True
         if hold.waiting_for_stop and new.state not in _PLAYING:
             self._restore(hold)
 
     @callback
-    def _waited(self, hold: _Hold, _now: datetime) -> None:
+    def _waited(self, hold: VolumeHold, _now: datetime) -> None:
         """The player has been playing past LATE_LIMIT: restore now all the same."""
         self._restore(hold)
 
     @callback
-    def _ended(self, hold: _Hold, _now: datetime) -> None:
+    def _ended(self, hold: VolumeHold, _now: datetime) -> None:
         """The audio's time is up: restore, unless the player shows it is still playing it."""
         state = self._hass.states.get(hold.entity_id)
         if hold.follows_state and state is not None and state.state in _PLAYING:
@@ -166,13 +195,39 @@ class AnnouncementVolumes:
         self._restore(hold)
 
     @callback
-    def _restore(self, hold: _Hold) -> None:
+    def _restore(self, hold: VolumeHold) -> None:
+        """The announcement is over: put the original level back, now or on the player's return."""
         hold.stop_listening()
-        if self._holds.get(hold.entity_id) is hold:
-            del self._holds[hold.entity_id]
         if hold.user_changed:
             _LOGGER.debug("%s keeps the volume set during the announcement", hold.entity_id)
+            self._let_go(hold)
             return
+        state = self._hass.states.get(hold.entity_id)
+        if state is not None and state.state not in _AWAY:
+            self._put_back(hold)
+            return
+        # Off or unavailable: it cannot take a volume now. Still held, so a next announcement
+        # keeps this original; put back when the player is back.
+        hold.waiting_for_return = True
+        hold.unsubscribe.append(
+            async_track_state_change_event(self._hass, hold.entity_id, partial(self._changed, hold))
+        )
+        hold.unsubscribe.append(
+            async_call_later(self._hass, RETURN_LIMIT, partial(self._gave_up, hold))
+        )
+
+    @callback
+    def _gave_up(self, hold: VolumeHold, _now: datetime) -> None:
+        _LOGGER.debug(
+            "%s has not come back within %s s; its volume is left as it is",
+            hold.entity_id,
+            RETURN_LIMIT,
+        )
+        self._let_go(hold)
+
+    @callback
+    def _put_back(self, hold: VolumeHold) -> None:
+        self._let_go(hold)
         self._hass.async_create_task(self._async_put_back(hold.entity_id, hold.original))
 
     async def _async_volume_set(

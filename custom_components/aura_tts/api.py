@@ -266,9 +266,13 @@ class AuraClient:
         *,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
-        request_style: RequestStyle = RequestStyle.LEGACY,
+        request_style: RequestStyle = RequestStyle.MODEL_AND_VOICE,
     ) -> None:
-        """Talk to ``base_url`` with ``api_key``; the session stays the caller's."""
+        """Talk to ``base_url`` with ``api_key``; the session stays the caller's.
+
+        ``limiter`` caps the synthesis requests in flight with this key: the service's limit
+        is per key, so every speaker of the key (each profile, the announce action) shares it.
+        """
         self._session = session
         self._api_key = api_key
         self._base_url = base_url.rstrip("/") + "/"
@@ -276,6 +280,7 @@ class AuraClient:
         self._retry = retry or DEFAULT_RETRY
         self._server_kinds: frozenset[AddressKind] | None = None
         self.request_style = request_style
+        self.limiter = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         self.retries = 0  # retries made since start, for diagnostics
 
     @property
@@ -435,9 +440,10 @@ class AuraClient:
         self, voice_id: str, text: str, audio_format: AudioFormat
     ) -> aiohttp.ClientResponse:
         """Send the synthesis request; try the other style once if the voice was refused."""
+        # The documented style first; the other once, for a server that refuses a voice in it.
         styles = [self.request_style]
-        if self.request_style is RequestStyle.LEGACY:
-            styles.append(RequestStyle.MODEL_AND_VOICE)
+        if self.request_style is RequestStyle.MODEL_AND_VOICE:
+            styles.append(RequestStyle.LEGACY)
         for attempt, style in enumerate(styles):
             body = build_tts_body(style, voice_id, text, audio_format)
             response = await self._request("POST", "/v1/tts", body)

@@ -6,34 +6,22 @@ same translated messages.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.components.tts import (
-    ATTR_PREFERRED_SAMPLE_BYTES,
-    ATTR_PREFERRED_SAMPLE_CHANNELS,
-    ATTR_PREFERRED_SAMPLE_RATE,
-)
 from homeassistant.exceptions import ServiceValidationError
 
 from .chime import CHIME_NAMES, CHIME_OFF
-from .const import ATTR_CHIME, ATTR_VOICE, DOMAIN
+from .const import ATTR_CHIME, ATTR_VOICE, CONF_CHIME, DOMAIN
 from .voices import parse_voice_id, stand_in_voice
 
 # The configured voice and chime travel in the options under their own names: Home Assistant
 # merges default options into the call's, and only a voice the call named must speak its
 # language.
 DEFAULT_VOICE = "default_voice"
-DEFAULT_CHIME = "default_chime"
 PRONUNCIATIONS = "pronunciations"  # only ever a default: a call cannot name its own
 AFTER_FALLBACK = "after_fallback"  # a default only: see fallback.FallbackMarks
-# Home Assistant's Assist pipeline sends a voice satellite's audio settings with its answers;
-# satellites have their own pre-announce sound, so those get no chime unless they name one.
-_SATELLITE_OPTIONS = (
-    ATTR_PREFERRED_SAMPLE_RATE,
-    ATTR_PREFERRED_SAMPLE_CHANNELS,
-    ATTR_PREFERRED_SAMPLE_BYTES,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +59,23 @@ def choose_voice(options: dict[str, Any], language: str, configured: str) -> Voi
     return VoiceChoice(stand_in.voice_id, stands_in_for=voice_id)
 
 
+def with_profile_chime(options: dict[str, Any], profile: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` with the profile's chime, unless they name one (or the profile has none).
+
+    Only tts.speak and announcements get the profile's chime. An Assist answer never does,
+    whatever device runs the pipeline: Home Assistant gives the engine no sign of a pipeline
+    (the browser's and the companion app's send no audio settings at all), so the chime is
+    added where a message is known to be one, not left out where an answer seems to be one.
+    """
+    chime = profile.get(CONF_CHIME, CHIME_OFF)
+    if ATTR_CHIME in options or chime == CHIME_OFF:
+        return options
+    return {**options, ATTR_CHIME: chime}
+
+
 def choose_chime(options: dict[str, Any]) -> str:
-    """The chime to play first: the one named, else the default (not for satellites)."""
-    named = options.get(ATTR_CHIME)
-    if named is not None:
-        name = str(named)
-    elif any(options.get(option) is not None for option in _SATELLITE_OPTIONS):
-        name = CHIME_OFF
-    else:
-        name = str(options.get(DEFAULT_CHIME) or CHIME_OFF)
+    """The chime to play first: the one named in the options (see with_profile_chime)."""
+    name = str(options.get(ATTR_CHIME) or CHIME_OFF)
     if name not in CHIME_NAMES:
         raise ServiceValidationError(
             translation_domain=DOMAIN,

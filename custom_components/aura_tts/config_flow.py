@@ -9,6 +9,7 @@ from typing import Any
 
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryData,
@@ -267,16 +268,20 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     def _update_key(self, entry: ConfigEntry, api_key: str, base_url: str) -> ConfigFlowResult:
-        """Store a checked key; its fingerprint becomes the entry's unique ID."""
+        """Store a checked key; its fingerprint becomes the entry's unique ID.
+
+        A loaded entry's update listener reloads it when the key or server changed (Home
+        Assistant 2026.12 refuses a flow's reload of an entry with a listener). An entry that
+        is not loaded (its key was refused at start) has no listener: the flow reloads it.
+        """
         unique_id = key_fingerprint(api_key)
         for other in self._async_current_entries(include_ignore=False):
             if other.entry_id != entry.entry_id and other.unique_id == unique_id:
                 return self.async_abort(reason="already_configured")
-        return self.async_update_reload_and_abort(
-            entry,
-            unique_id=unique_id,
-            data_updates={CONF_API_KEY: api_key, CONF_BASE_URL: base_url},
-        )
+        changes = {CONF_API_KEY: api_key, CONF_BASE_URL: base_url}
+        if entry.state is ConfigEntryState.LOADED:
+            return self.async_update_and_abort(entry, unique_id=unique_id, data_updates=changes)
+        return self.async_update_reload_and_abort(entry, unique_id=unique_id, data_updates=changes)
 
 
 def _without_key(user_input: dict[str, Any] | None) -> dict[str, Any]:

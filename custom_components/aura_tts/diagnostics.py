@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from yarl import URL
@@ -33,13 +34,14 @@ def redact_url(url: str) -> str:
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: AuraConfigEntry
 ) -> dict[str, Any]:
-    """What support needs to see, nothing secret."""
-    runtime = entry.runtime_data
-    client = runtime.client
-    account = runtime.account
+    """What support needs to see, nothing secret.
+
+    An entry that is not running (its key refused, the server down) has no client or account
+    figures: its settings and state are shown, which is when support needs them most.
+    """
     redacted = async_redact_data(entry.as_dict(), TO_REDACT)
     redacted["data"][CONF_BASE_URL] = redact_url(entry.data[CONF_BASE_URL])
-    return {
+    settings = {
         "entry": redacted,
         "profiles": [
             {
@@ -52,6 +54,13 @@ async def async_get_config_entry_diagnostics(
             }
             for profile in entry.subentries.values()
         ],
+    }
+    if entry.state is not ConfigEntryState.LOADED:
+        return settings
+    runtime = entry.runtime_data
+    client, account = runtime.client, runtime.account
+    return {
+        **settings,
         "client": {
             "base_url": redact_url(client.base_url),
             "request_style": client.request_style.value,

@@ -28,6 +28,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .audio import AudioFormat
 from .const import DOMAIN
+from .convert import convert_audio
 from .errors import MessageTooLongError
 from .join import Joiner, joiner_for
 from .replay import ReplayableText
@@ -68,19 +69,30 @@ class FallbackMarks:
     def async_renew(self, profile_id: str) -> None:
         """The fallback spoke for the profile: later messages get new cache keys."""
         self._marks[profile_id] = secrets.token_hex(8)
+        self._save()
+
+    @callback
+    def async_forget(self, profile_id: str) -> None:
+        """The profile was removed: its mark goes too."""
+        if self._marks.pop(profile_id, None) is not None:
+            self._save()
+
+    def _save(self) -> None:
         self._store.async_delay_save(lambda: dict(self._marks), 1)
 
 
 def _fallback_options(audio_format: AudioFormat) -> dict[str, Any]:
-    """What to ask the fallback for: exactly the format Aura was asked for."""
-    options: dict[str, Any] = {
-        ATTR_PREFERRED_FORMAT: audio_format.extension,
+    """What to ask the fallback for: WAV at Aura's rate, which every engine can give.
+
+    Not Aura's own format: Home Assistant's conversion cannot make AAC (no such ffmpeg
+    muxer) and makes Vorbis for Ogg, which cannot follow a chime in Ogg Opus.
+    """
+    return {
+        ATTR_PREFERRED_FORMAT: "wav",
         ATTR_PREFERRED_SAMPLE_RATE: audio_format.effective_sample_rate,
         ATTR_PREFERRED_SAMPLE_CHANNELS: 1,
+        ATTR_PREFERRED_SAMPLE_BYTES: 2,
     }
-    if audio_format.extension in ("wav", "flac"):
-        options[ATTR_PREFERRED_SAMPLE_BYTES] = 2
-    return options
 
 
 def _language_for(hass: HomeAssistant, engine_id: str, language: str) -> str:
@@ -104,13 +116,30 @@ async def _fallback_audio(
     audio_format: AudioFormat,
     text: ReplayableText,
 ) -> AsyncGenerator[bytes]:
-    """The whole message spoken by ``engine_id`` (Home Assistant converts what it cannot make)."""
+    """The whole message spoken by ``engine_id``, in exactly Aura's format.
+
+    The fallback's WAV is converted here, with the integration's own conversion, into what
+    Aura was asked for (the speaker's format), so the joiner gets what it would from Aura.
+    """
     stream = tts.async_create_stream(
         hass, engine_id, _language_for(hass, engine_id, language), _fallback_options(audio_format)
     )
     stream.async_set_message_stream(text.reader())
-    async for chunk in stream.async_stream_result():
-        yield chunk
+    wav = (chunk async for chunk in stream.async_stream_result())
+    if audio_format.extension == "wav":
+        audio = wav
+    else:
+        audio = convert_audio(
+            hass,
+            wav,
+            audio_format.extension,
+            sample_rate=audio_format.effective_sample_rate,
+            channels=1,
+            sample_bytes=2 if audio_format.extension == "flac" else None,
+        )
+    async with contextlib.aclosing(audio):
+        async for chunk in audio:
+            yield chunk
 
 
 def _joiner_after(sent: bytes, lead_in: bytes | None, audio_format: AudioFormat) -> Joiner | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.util.hass_dict import HassKey
 
 from .api import Balance
-from .const import CONF_WARN_BELOW, DEFAULT_WARN_BELOW, EVENT_LOW_BALANCE
+from .const import CONF_WARN_BELOW, DEFAULT_WARN_BELOW, DOMAIN, EVENT_LOW_BALANCE
 from .issues import (
     async_clear_low_balance,
     async_clear_no_credit,
@@ -19,6 +20,12 @@ if TYPE_CHECKING:
     from . import AuraConfigEntry
 
 
+# Whether each entry's balance was last seen below its threshold. Kept beside the entries,
+# not in them: a reload (a profile added, a new key) makes a new warning object, and must not
+# fire the event again for the same crossing. A restart starts afresh (documented).
+DATA_BELOW: HassKey[dict[str, bool]] = HassKey(f"{DOMAIN}_below_threshold")
+
+
 def _money(amount: float, currency: str) -> str:
     return f"{amount:.2f} {currency}"
 
@@ -26,7 +33,7 @@ def _money(amount: float, currency: str) -> str:
 class LowBalanceWarning:
     """Compares each balance seen with the entry's "warn below" option.
 
-    Crossing below it (or first seeing a balance below it after a start) fires
+    Crossing below it (or first seeing a balance below it after a restart) fires
     ``aura_tts_low_balance`` once and shows a repair issue; going back above clears the issue.
     At zero the no-credit issue is shown instead of the low-balance one. A threshold of 0
     turns the warning off.
@@ -36,7 +43,7 @@ class LowBalanceWarning:
         """Warn for ``entry``, with its options' threshold."""
         self._hass = hass
         self._entry = entry
-        self._below: bool | None = None  # None: no balance seen yet
+        self._below = hass.data.setdefault(DATA_BELOW, {})
         self._last: Balance | None = None
 
     @property
@@ -73,7 +80,7 @@ class LowBalanceWarning:
                 )
             else:
                 async_clear_low_balance(hass, entry_id)
-        if below and not self._below:
+        if below and not self._below.get(entry_id):
             hass.bus.async_fire(
                 EVENT_LOW_BALANCE,
                 {
@@ -84,4 +91,4 @@ class LowBalanceWarning:
                     "warn_below": warn_below,
                 },
             )
-        self._below = below
+        self._below[entry_id] = below

@@ -18,7 +18,7 @@ from typing import Final
 
 from sentence_stream import SentenceBoundaryDetector
 
-from .api import MAX_CONCURRENT_REQUESTS, MAX_TEXT_LENGTH, AuraClient
+from .api import MAX_TEXT_LENGTH, AuraClient
 from .audio import AudioFormat
 from .errors import AuraError, MessageTooLongError
 from .join import Joiner, joiner_for
@@ -158,13 +158,12 @@ class SpeechStream:
         voice_id: str,
         audio_format: AudioFormat,
         *,
-        limiter: asyncio.Semaphore | None = None,
         limit: int = MAX_TEXT_LENGTH,
         lookahead: int = LOOKAHEAD,
         on_accepted: Callable[[str], None] | None = None,
         pronounce: Callable[[str], str] | None = None,
     ) -> None:
-        """Speak with ``voice_id`` in ``audio_format``; ``limiter`` caps requests in flight.
+        """Speak with ``voice_id`` in ``audio_format``, within the client's per-key limit.
 
         ``on_accepted`` is called with each piece's text when its first audio byte arrives
         (the service has taken, and bills, that piece). ``pronounce`` rewrites each sentence
@@ -175,11 +174,13 @@ class SpeechStream:
         self._on_accepted = on_accepted
         self._voice_id = voice_id
         self._format = audio_format
-        self._limiter = limiter or asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         self._limit = limit
         self._lookahead = lookahead
         self.pieces_spoken = 0
         self.pieces_accepted = 0  # pieces whose first audio byte has come
+        # Aura's audio has reached the listener (a lead-in does not count). Look-ahead pieces
+        # can be accepted while the one before them fails: only this says something was heard.
+        self.heard = False
 
     async def audio(
         self, text: AsyncIterable[str], lead_in: bytes | None = None
@@ -217,6 +218,7 @@ class SpeechStream:
                     # One piece, known before any audio: pass Aura's file through as it is.
                     joiner.single = producer.done() and order.qsize() == 1
                 async for data in _joined_piece(out, joiner):
+                    self.heard = True
                     yield data
                 self.pieces_spoken += 1
                 slots.release()
@@ -237,7 +239,7 @@ class SpeechStream:
         try:
             stream = self._client.async_stream_audio(self._voice_id, piece, self._format)
             accepted = False
-            async with self._limiter, contextlib.aclosing(stream):
+            async with self._client.limiter, contextlib.aclosing(stream):
                 async for chunk in stream:
                     if not accepted:
                         accepted = True

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator, Mapping
 import contextlib
+from functools import partial
 import logging
 from typing import Any
 
@@ -23,22 +23,20 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AuraConfigEntry
-from .api import MAX_CONCURRENT_REQUESTS
+from . import AuraConfigEntry, AuraRuntimeData
 from .audio import AudioFormat, OutputPlan, UnsupportedOutputError, plan_output
 from .chime import CHIME_OFF, NoChimeError, chime_audio
 from .choices import (
     AFTER_FALLBACK,
-    DEFAULT_CHIME,
     DEFAULT_VOICE,
     PRONUNCIATIONS,
     choose_chime,
     choose_voice,
+    with_profile_chime,
 )
 from .const import (
     ATTR_CHIME,
     ATTR_VOICE,
-    CONF_CHIME,
     CONF_FALLBACK,
     CONF_PRONUNCIATIONS,
     CONF_VOICE,
@@ -116,7 +114,6 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         # Named "<profile> Speech": Home Assistant's TTS manager (2026.3 to 2026.11)
         # refuses an engine whose name is None, so the entity cannot take the device's name.
         self._attr_device_info = profile_device(profile)
-        self._limiter = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         self._stand_ins_logged: set[tuple[str, str]] = set()
         self._chimes: dict[tuple[str, AudioFormat], bytes] = {}
 
@@ -136,19 +133,36 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
 
     @property
     def default_options(self) -> dict[str, Any]:
-        """The configured voice, chime and pronunciations; in the cache key, so a change is heard.
+        """The configured voice and pronunciations; in the cache key, so a change is heard.
 
         Pronunciations only when there are some, so other users' cache keys stay as they were.
+        The profile's chime is not here: it is for tts.speak and announcements only (see
+        async_speak), never for an Assist answer, and Home Assistant merges these defaults
+        into every request, Assist's included.
         """
-        options = {
-            DEFAULT_VOICE: self._configured_voice,
-            DEFAULT_CHIME: self._profile.get(CONF_CHIME, CHIME_OFF),
-        }
+        options = {DEFAULT_VOICE: self._configured_voice}
         if pronunciations := self._profile.get(CONF_PRONUNCIATIONS):
             options[PRONUNCIATIONS] = pronunciations
         if mark := self.hass.data[DATA_FALLBACK_MARKS].mark(self._profile_id):
             options[AFTER_FALLBACK] = mark  # see FallbackMarks
         return options
+
+    async def async_speak(
+        self,
+        media_player_entity_id: list[str],
+        message: str,
+        cache: bool,  # noqa: FBT001 - Home Assistant's signature
+        language: str | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        """tts.speak: the profile's chime plays first unless the call names one."""
+        await super().async_speak(
+            media_player_entity_id,
+            message,
+            cache,
+            language,
+            with_profile_chime(options or {}, self._profile),
+        )
 
     @callback
     def async_get_supported_voices(self, language: str) -> list[TtsVoice]:
@@ -205,12 +219,14 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         voice_id = self._voice_for(request.options, request.language)
         plan, wanted = self._plan_for(request.options)
         lead_in = await self._lead_in(choose_chime(request.options), plan.request)
+        # Held by this message: a reload (a profile added) deletes the entry's runtime data
+        # while it may still be spoken.
+        runtime = self._entry.runtime_data
         speech = SpeechStream(
-            self._entry.runtime_data.client,
+            runtime.client,
             voice_id,
             plan.request,
-            limiter=self._limiter,
-            on_accepted=self._piece_accepted,
+            on_accepted=partial(self._piece_accepted, runtime),
             pronounce=_pronouncer_for(request.options),
         )
         fallback = self._profile.get(CONF_FALLBACK)
@@ -220,13 +236,14 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
             speech.audio(text.reader() if text else request.message_gen, lead_in),
             voice_id,
             speech,
+            runtime,
         )
         if text is not None:
             marks = self.hass.data[DATA_FALLBACK_MARKS]
             audio = or_fallback(
                 self.hass,
                 audio,
-                started=lambda: speech.pieces_accepted > 0,
+                started=lambda: speech.heard,
                 engine_id=str(fallback),
                 language=request.language,
                 audio_format=plan.request,
@@ -252,7 +269,11 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         return response.extension, b"".join([chunk async for chunk in response.data_gen])
 
     async def _translate_errors(
-        self, audio: AsyncGenerator[bytes], voice_id: str, speech: SpeechStream
+        self,
+        audio: AsyncGenerator[bytes],
+        voice_id: str,
+        speech: SpeechStream,
+        runtime: AuraRuntimeData,
     ) -> AsyncGenerator[bytes]:
         """Turn client errors into messages a user understands."""
         # aclosing: when the listener goes away, the requests upstream stop now, not at GC.
@@ -263,15 +284,14 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
             except AuraError as err:
                 react(self.hass, self._entry, err)
                 error = user_error(err, voice_id)
-                self._entry.runtime_data.health.record_failure(str(error.translation_key), err)
+                runtime.health.record_failure(str(error.translation_key), err)
                 raise error from err
             finally:
                 if speech.pieces_accepted:  # speech was paid for: the balance has moved
-                    self._entry.runtime_data.account.async_speech_made()
+                    runtime.account.async_speech_made()
 
-    def _piece_accepted(self, piece: str) -> None:
+    def _piece_accepted(self, runtime: AuraRuntimeData, piece: str) -> None:
         """Aura started on a piece (its first audio byte came): it works, and bills it."""
-        runtime = self._entry.runtime_data
         runtime.spoken.async_add(len(piece))
         runtime.health.record_success()
         async_clear_no_credit(self.hass, self._entry.entry_id)
