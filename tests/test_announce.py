@@ -8,7 +8,9 @@ and writes down every volume and play with times (e2e/e2e_speaker/media_player.p
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+import logging
 from types import MappingProxyType
 from typing import Any
 from unittest.mock import patch
@@ -26,7 +28,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.aura_tts.announce import DATA_VOLUMES
-from custom_components.aura_tts.announce_volume import END_GRACE, LATE_LIMIT
+from custom_components.aura_tts.announce_volume import END_GRACE, LATE_LIMIT, RETURN_LIMIT
 from custom_components.aura_tts.chime import CHIMES
 from custom_components.aura_tts.const import DOMAIN
 from custom_components.aura_tts.join.mp3 import mp3_seconds
@@ -371,3 +373,173 @@ async def test_a_speaker_that_refuses_the_volume_fails_the_action(
         await announce(hass, entity_id=BOTH, message="Dinner is ready.", volume=0.9)
     assert not any(p.plays for p in players.values())
     assert not any(hass.data[DATA_VOLUMES].holds(player) for player in BOTH)
+
+
+async def wait_received(player: Speaker, count: int) -> None:
+    """Until ``player`` has read ``count`` announcements whole (the fake streams them)."""
+    async with asyncio.timeout(30):
+        while len(player.received) < count:  # noqa: ASYNC110 - a speaker has no event for it
+            await asyncio.sleep(0.01)
+
+
+async def test_an_earlier_announcement_does_not_release_a_later_ones_volume(
+    hass: HomeAssistant,
+    fake_api: FakeAimlApi,
+    setup_entry: MockConfigEntry,
+    players: dict[str, Speaker],
+) -> None:
+    """Announcement B starts while A's audio is still being read: A's end must not put the
+    speaker back to its own volume while B plays (fails if holds are released by entity ID:
+    the volume went back at A's end, 8 s before B's)."""
+    fake_api.rtf = 20.0  # audio arrives 20x faster than it plays: A is still being read
+    first, second = "The post has arrived.", "Ha llegado un paquete. Está en la puerta principal."
+    await announce(hass, entity_id=[ANNOUNCING], message=first, volume=0.8)
+    await announce(hass, entity_id=[ANNOUNCING], message=second, language="es", volume=0.9)
+    speaker = players[ANNOUNCING]
+    await wait_received(speaker, 2)
+    await hass.async_block_till_done()
+    assert [decoded_seconds(audio) for audio in speaker.received] == [
+        pytest.approx(speech_seconds(text), abs=0.15) for text in (first, second)
+    ]
+    start = dt_util.utcnow()
+    async_fire_time_changed(hass, start + timedelta(seconds=speech_seconds(first) + END_GRACE + 1))
+    await hass.async_block_till_done()
+    assert volume(hass, ANNOUNCING) == 0.9  # B is still playing
+    async_fire_time_changed(hass, start + timedelta(seconds=speech_seconds(second) + END_GRACE + 1))
+    await hass.async_block_till_done()
+    assert [level for _, level in speaker.volumes] == [0.8, 0.9, 0.3]
+
+
+def go_away(player: Speaker, how: str) -> None:
+    """The player switches off (a Cast app quits) or drops off the network."""
+    if player.playing is not None:
+        player.playing.cancel()
+    if how == "off":
+        player._attr_state = MediaPlayerState.OFF
+    else:
+        player._attr_available = False
+    player.async_write_ha_state()
+
+
+def come_back(player: Speaker) -> None:
+    player._attr_state = MediaPlayerState.IDLE
+    player._attr_available = True
+    player.async_write_ha_state()
+
+
+@pytest.mark.parametrize(
+    ("speaker", "how", "language", "message"),
+    [
+        (KITCHEN, "off", "en", "The washing machine has finished."),
+        (ANNOUNCING, "unavailable", "es", "La lavadora ha terminado."),
+    ],
+)
+async def test_a_speaker_that_goes_away_gets_its_volume_back_on_return(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    players: dict[str, Speaker],
+    speaker: str,
+    how: str,
+    language: str,
+    message: str,
+) -> None:
+    """A player that is off or unavailable when the announcement ends has no volume
+    attribute: that is not the user's change. Fails if the put-back is skipped (the speaker
+    would stay at the announcement volume), or if it is tried while the player is away."""
+    player = players[speaker]
+    original = volume(hass, speaker)
+    await announce(hass, entity_id=[speaker], message=message, language=language, volume=0.9)
+    await wait_received(player, 1)
+    assert decoded_seconds(player.received[0]) == pytest.approx(speech_seconds(message), abs=0.15)
+    go_away(player, how)
+    await hass.async_block_till_done()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=LATE_LIMIT + 60))
+    await hass.async_block_till_done()
+    assert [level for _, level in player.volumes] == [0.9]  # nothing sent while away
+    come_back(player)
+    await hass.async_block_till_done()
+    assert [level for _, level in player.volumes] == [0.9, original]
+    assert not hass.data[DATA_VOLUMES].holds(speaker)
+
+
+async def test_a_speaker_away_for_too_long_is_left_alone(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    players: dict[str, Speaker],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Gone for more than RETURN_LIMIT: no volume is sent when it comes back, a debug line
+    says why (fails if a stale volume is applied an hour later)."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.aura_tts")
+    player = players[KITCHEN]
+    await announce(hass, entity_id=[KITCHEN], message="Good night.", volume=0.9)
+    await wait_received(player, 1)
+    go_away(player, "off")
+    await hass.async_block_till_done()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=60))
+    await hass.async_block_till_done()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=60 + RETURN_LIMIT + 1))
+    await hass.async_block_till_done()
+    come_back(player)
+    await hass.async_block_till_done()
+    assert [level for _, level in player.volumes] == [0.9]
+    assert "has not come back" in caplog.text
+    assert not hass.data[DATA_VOLUMES].holds(KITCHEN)
+
+
+async def test_late_and_repeated_reports_of_the_set_volume_are_not_the_users(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, players: dict[str, Speaker]
+) -> None:
+    """The player reports the announcement volume again 3 s later, rounded (0.79), and once
+    more: still not the user's. Fails if only the first report within 2 s is excused."""
+    player = players[ANNOUNCING]
+    message = (
+        "Hay correo en el buzón. El cartero ha dejado también una carta certificada "
+        "y un paquete pequeño junto a la puerta del garaje."
+    )
+    assert speech_seconds(message) > 5 + END_GRACE  # the reports come while it plays
+    await announce(hass, entity_id=[ANNOUNCING], message=message, language="es", volume=0.8)
+    for seconds, level in ((3, 0.79), (4, 0.8), (5, 0.79)):
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+        player._attr_volume_level = level
+        player.async_write_ha_state()
+        await hass.async_block_till_done()
+    await played_out(hass, players)
+    assert volume(hass, ANNOUNCING) == 0.3
+
+
+async def test_a_disabled_profile_does_not_count(
+    hass: HomeAssistant,
+    fake_api: FakeAimlApi,
+    setup_entry: MockConfigEntry,
+    players: dict[str, Speaker],
+) -> None:
+    """Two profiles, the first one's entity disabled: the action without a profile speaks
+    with the other (fails with "choose a profile" if disabled ones count), and naming the
+    disabled one gets a translated error (not Home Assistant's raw provider_not_found)."""
+    hass.config_entries.async_add_subentry(
+        setup_entry,
+        ConfigSubentry(
+            subentry_type="profile",
+            title="Español",
+            data=MappingProxyType(profile_data("#g1_aura-2-celeste-es")),
+            unique_id=None,
+        ),
+    )
+    await hass.async_block_till_done()
+    er.async_get(hass).async_update_entity(
+        "tts.aura_tts_speech", disabled_by=er.RegistryEntryDisabler.USER
+    )
+    await hass.async_block_till_done()
+    message = "Hola, la cena está lista."
+    await announce(hass, entity_id=[KITCHEN], message=message)
+    [request] = fake_api.tts_requests()
+    assert voice_of(request.body) == "#g1_aura-2-celeste-es"
+    await wait_received(players[KITCHEN], 1)
+    assert decoded_seconds(players[KITCHEN].received[0]) == pytest.approx(
+        speech_seconds(message), abs=0.15
+    )
+    with pytest.raises(ServiceValidationError) as raised:
+        await announce(hass, entity_id=[KITCHEN], message="Hi.", profile="tts.aura_tts_speech")
+    assert raised.value.translation_key == "profile_disabled"
+    assert "disabled" in str(raised.value)

@@ -43,7 +43,7 @@ BEFORE_FIRST_BYTE: dict[str, tuple[dict[str, Any], str]] = {
     "rate limit": ({"kind": "status", "status": 429, "count": None}, "rate_limited"),
     "stall": ({"kind": "stall", "seconds": 5.0, "count": None}, "cannot_connect"),
 }
-FORMATS = {"mp3": "mp3", "wav": "pcm_s16le", "flac": "flac"}
+FORMATS = {"mp3": "mp3", "wav": "pcm_s16le", "flac": "flac", "ogg": "opus", "aac": "aac"}
 
 
 @pytest.fixture
@@ -132,22 +132,37 @@ async def test_the_fallback_speaks_when_aura_fails_before_its_first_byte(
         assert [flow["context"]["source"] for flow in flows] == ["reauth"]
 
 
-@pytest.mark.parametrize("audio_format", ["mp3", "wav", "flac"])
-async def test_a_chime_already_played_is_followed_by_the_fallback(
+@pytest.mark.parametrize("chime", ["bell", "off"])
+@pytest.mark.parametrize("audio_format", list(FORMATS))
+async def test_the_fallback_speaks_in_every_format_after_a_chime_or_not(
     hass: HomeAssistant,
     fake_api: FakeAimlApi,
+    setup_entry: MockConfigEntry,
     fallback_voice: FallbackVoice,
+    caplog: pytest.LogCaptureFixture,
     audio_format: str,
+    chime: str,
 ) -> None:
     """The chime goes out before Aura answers; the fallback's words must join it in one
-    file that decodes (fails if the fallback's headers land in the middle of the stream)."""
+    file that decodes, in the speaker's format.
+
+    Fails if the fallback is asked for what Home Assistant cannot make (AAC: no such ffmpeg
+    muxer; Ogg: Vorbis, which cannot follow Opus), so the answer ends after the chime, or if
+    its headers land in the middle of the stream. Spanish with the chime, English without.
+    """
+    language, message = ("es", TIMBRE) if chime == "bell" else ("en", DOORBELL)
+    if language == "es":
+        await change_profile(hass, setup_entry, voice="#g1_aura-2-celeste-es")
     make_fail(fake_api, "service down")
-    audio = await speak(hass, DOORBELL, {"preferred_format": audio_format, "chime": "bell"})
+    audio = await speak(hass, message, {"preferred_format": audio_format, "chime": chime})
+    assert fallback_voice.spoken == [(language, message)]
     assert probe(audio)["codec_name"] == FORMATS[audio_format]
     if audio_format == "flac":
         flac_test(audio)
-    expected = CHIMES["bell"].length + len(DOORBELL) * SECONDS_PER_CHARACTER
+    expected = CHIMES[chime].length if chime in CHIMES else 0.0
+    expected += len(message) * SECONDS_PER_CHARACTER
     assert decoded_seconds(audio) == pytest.approx(expected, abs=0.15)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 @pytest.mark.parametrize(("language", "voice"), [("en", None), ("es", "#g1_aura-2-celeste-es")])
@@ -181,6 +196,41 @@ async def test_an_assist_answer_written_word_by_word_reaches_the_fallback_whole(
     assert spoken_language == language
     assert spoken.split() == answer.split()
     assert decoded_seconds(audio) == pytest.approx(len(spoken) * SECONDS_PER_CHARACTER, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("language", "voice", "first", "rest", "audio_format"),
+    [
+        ("en", None, "Doorbell at the gate. ", "The hall light is on. ", "mp3"),
+        ("es", "#g1_aura-2-celeste-es", "Timbre en la puerta. ", "La luz está encendida. ", "wav"),
+    ],
+)
+async def test_a_later_piece_answering_first_does_not_stop_the_fallback(
+    hass: HomeAssistant,
+    fake_api: FakeAimlApi,
+    setup_entry: MockConfigEntry,
+    fallback_voice: FallbackVoice,
+    language: str,
+    voice: str | None,
+    first: str,
+    rest: str,
+    audio_format: str,
+) -> None:
+    """A long message's first piece fails before its first byte while the look-ahead
+    piece after it already has Aura's first byte: nothing of Aura was heard, so the fallback
+    speaks it all. Fails if "started" counts pieces Aura accepted rather than audio heard."""
+    if voice:
+        await change_profile(hass, setup_entry, voice=voice)
+    message = first + rest * 120  # two requests (2,000 characters each at most)
+    # Piece 1 stalls until the client gives up (about 2 s): piece 2 answers long before.
+    fake_api.add_fault("stall", seconds=5.0, count=None, text=first.split()[0])
+    audio = await speak(hass, message, {"preferred_format": audio_format})
+    requests = fake_api.tts_requests()
+    assert any(r.status == 200 and r.first_byte is not None for r in requests)  # piece 2
+    assert fallback_voice.spoken == [(language, message)]
+    assert probe(audio)["codec_name"] == FORMATS[audio_format]
+    expected = len(message) * SECONDS_PER_CHARACTER
+    assert decoded_seconds(audio) == pytest.approx(expected, abs=0.15)
 
 
 async def test_no_fallback_once_aura_has_started(

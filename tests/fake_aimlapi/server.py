@@ -107,7 +107,8 @@ class Fault:
     ``content_type``), "url_404" (a JSON answer whose audio URL is missing), "json_no_audio"
     (JSON without an audio URL), "huge" (``size`` bytes of audio, more than any answer needs),
     "audio_url" (a JSON answer whose audio URL is ``body``), "huge_json" (a JSON answer
-    padded to ``size`` bytes).
+    padded to ``size`` bytes). With ``text``, only synthesis requests whose text contains it
+    match (a fault for one piece of a long message, whatever order the pieces arrive in).
     """
 
     kind: str
@@ -120,6 +121,7 @@ class Fault:
     seconds: float = 0.0
     content_type: str = "text/plain"
     size: int = 0
+    text: str | None = None
 
 
 @dataclass
@@ -190,8 +192,10 @@ class FakeAimlApi:
         """Synthesis requests being answered right now (all keys)."""
         return sum(self._in_flight.values())
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(self, path: str, text: str = "") -> Fault | None:
         for fault in self.faults:
+            if fault.text is not None and fault.text not in text:
+                continue
             if fault.path == path and (fault.count is None or fault.count > 0):
                 if fault.count is not None:
                     fault.count -= 1
@@ -382,7 +386,7 @@ class FakeAimlApi:
             return response
         self._in_flight[key] = self._in_flight.get(key, 0) + 1
         try:
-            fault = self._take_fault(request.path)
+            fault = self._take_fault(request.path, str(body["text"]))
             if fault and fault.kind in {"status", "html"}:
                 return await self._fault_answer(request, fault)
             return await self._speak(request, body, fault)
