@@ -40,13 +40,25 @@ def tts_cache_dir(tmp_path: Path) -> Generator[Path]:
 
 @pytest.fixture(autouse=True)
 def quick_retries() -> Generator[RetryPolicy]:
-    """Retries as in production but with short waits, so fault tests stay fast."""
+    """Retries as in production but with short waits, so fault tests stay fast.
+
+    The read timeout stays generous: a busy machine (two Home Assistants on two cores) must
+    not turn a slow answer into a failure. Tests of stalls shorten it themselves
+    (short_read_timeout), with stalls far longer than it.
+    """
     policy = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=2.0)
     with (
         patch("custom_components.aura_tts.api.DEFAULT_RETRY", policy),
-        patch("custom_components.aura_tts.api.DEFAULT_TIMEOUTS", Timeouts(read=1.0)),
+        patch("custom_components.aura_tts.api.DEFAULT_TIMEOUTS", Timeouts(read=15.0)),
     ):
         yield policy
+
+
+@pytest.fixture
+def short_read_timeout() -> Generator[None]:
+    """A 1 s read timeout, for the tests that make the service stall (for 3 s or more)."""
+    with patch("custom_components.aura_tts.api.DEFAULT_TIMEOUTS", Timeouts(read=1.0)):
+        yield
 
 
 @pytest.fixture

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+import logging
+from types import MappingProxyType
 from typing import Any
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -26,6 +28,7 @@ from custom_components.aura_tts.const import (
     EVENT_LOW_BALANCE,
 )
 from custom_components.aura_tts.coordinator import AccountCoordinator
+from custom_components.aura_tts.profile_flow import profile_data
 from tests.audio_checks import decoded_seconds
 from tests.conftest import API_KEY
 from tests.fake_aimlapi import FakeAimlApi
@@ -136,12 +139,23 @@ async def test_sensors_show_balance_and_spend_in_local_days(
 
 
 async def test_monetary_sensors_are_accepted_without_warnings(
-    hass: HomeAssistant, setup_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant, config_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Home Assistant warns about a state class it refuses for money (measurement)."""
+    """Home Assistant warns about a state class it refuses for money (measurement).
+
+    The sensors are made here, in the test's body, so caplog holds what was said while
+    they were: a measurement state class would fail this."""
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
     assert float(state(hass, BALANCE).state) == pytest.approx(42.5)
     assert "impossible considering device class" not in caplog.text
     assert "state class" not in caplog.text
+    about_us = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and "aura_tts" in f"{r.name} {r.getMessage()}"
+    ]
+    assert all("We found a custom integration" in message for message in about_us)
 
 
 @pytest.mark.parametrize(
@@ -370,6 +384,39 @@ async def test_low_balance_warning_once_per_crossing(
     await refresh(hass, setup_entry)
     assert issue(hass, "low_balance", setup_entry) is not None
     assert [event.data["balance"] for event in events] == [0.5, 0.9]
+
+
+async def test_a_reload_does_not_send_the_low_balance_event_again(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, fake_api: FakeAimlApi
+) -> None:
+    """Adding a profile, reloading or a new key reload the entry: the balance, still below,
+    is the same crossing (fails if the new warning object forgets the event was sent). A
+    new crossing after the balance went back above is warned again."""
+    events = async_capture_events(hass, EVENT_LOW_BALANCE)
+    fake_api.keys[API_KEY] = 0.5
+    await refresh(hass, setup_entry)
+    assert len(events) == 1
+    hass.config_entries.async_add_subentry(
+        setup_entry,
+        ConfigSubentry(
+            subentry_type="profile",
+            title="Español",
+            data=MappingProxyType(profile_data("#g1_aura-2-celeste-es")),
+            unique_id=None,
+        ),
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get("tts.espanol_speech") is not None  # the entry was reloaded
+    assert await hass.config_entries.async_reload(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    await refresh(hass, setup_entry)
+    assert len(events) == 1
+    assert issue(hass, "low_balance", setup_entry) is not None
+    fake_api.keys[API_KEY] = 20.0
+    await refresh(hass, setup_entry)
+    fake_api.keys[API_KEY] = 0.4
+    await refresh(hass, setup_entry)
+    assert [event.data["balance"] for event in events] == [0.5, 0.4]
 
 
 async def test_threshold_option_applies_at_once(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 import logging
+from types import MappingProxyType
 from typing import Any
 
 from homeassistant.components import tts
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -25,6 +27,8 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.aura_tts.chime import CHIMES
 from custom_components.aura_tts.const import DOMAIN
+from custom_components.aura_tts.fallback import DATA_FALLBACK_MARKS
+from custom_components.aura_tts.profile_flow import profile_data
 from e2e.e2e_speaker.config_flow import E2eSpeakerFlow
 from e2e.e2e_speaker.tts import SECONDS_PER_CHARACTER, FallbackVoice
 from tests.audio_checks import decoded_seconds, flac_test, probe
@@ -32,6 +36,8 @@ from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
 from tests.helpers import ENTITY_ID, change_profile, collect
 
+# The stall case times out at 1 s (conftest.short_read_timeout).
+pytestmark = pytest.mark.usefixtures("short_read_timeout")
 FALLBACK = "tts.e2e_fallback_voice"
 DOORBELL = "Someone is at the front door."
 TIMBRE = "Alguien llama a la puerta."
@@ -312,3 +318,46 @@ async def test_once_aura_recovers_the_same_message_is_auras_again(
     await hass.async_block_till_done()
     [profile_id] = hass.config_entries.async_entries(DOMAIN)[0].subentries
     assert set(hass_storage[f"{DOMAIN}.fallbacks"]["data"]) == {profile_id}
+
+
+async def test_a_removed_profile_takes_its_fallback_mark_with_it(
+    hass: HomeAssistant,
+    fake_api: FakeAimlApi,
+    setup_entry: MockConfigEntry,
+    fallback_voice: FallbackVoice,
+) -> None:
+    """Two profiles whose fallbacks both spoke; one is removed: its mark goes (the marks are
+    what is saved), the other's stays (fails if marks of deleted profiles stay forever).
+    Removing the entry takes the rest."""
+    hass.config_entries.async_add_subentry(
+        setup_entry,
+        ConfigSubentry(
+            subentry_type="profile",
+            title="Español",
+            data=MappingProxyType({**profile_data("#g1_aura-2-celeste-es"), "fallback": FALLBACK}),
+            unique_id=None,
+        ),
+    )
+    await hass.async_block_till_done()
+    make_fail(fake_api, "service down")
+    await speak(hass, DOORBELL, {"preferred_format": "mp3"})
+    stream = tts.async_create_stream(
+        hass, "tts.espanol_speech", language="es", options={"preferred_format": "wav"}
+    )
+    stream.async_set_message(TIMBRE)
+    assert decoded_seconds(await collect(stream)) == pytest.approx(
+        len(TIMBRE) * SECONDS_PER_CHARACTER, abs=0.1
+    )
+    english, spanish = setup_entry.subentries
+    marks = hass.data[DATA_FALLBACK_MARKS]
+    assert marks.mark(english)
+    assert marks.mark(spanish)
+
+    assert hass.config_entries.async_remove_subentry(setup_entry, spanish)
+    await hass.async_block_till_done()
+    assert marks.mark(spanish) is None
+    assert marks.mark(english)
+
+    assert await hass.config_entries.async_remove(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    assert marks.mark(english) is None

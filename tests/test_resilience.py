@@ -24,6 +24,9 @@ from tests.conftest import API_KEY
 from tests.fake_aimlapi import FakeAimlApi
 from tests.helpers import speak
 
+# Stalls are among the faults: they time out at 1 s (conftest.short_read_timeout).
+pytestmark = pytest.mark.usefixtures("short_read_timeout")
+
 MESSAGE = "The garage door is open. Please close it before you go to bed."
 PATHS = ["message", "stream"]
 
