@@ -4,8 +4,9 @@ The end is known from the audio's length (players that announce over their music
 Sonos, report no state change for it), or, for a player that plays the announcement as its
 media and is still playing when that time is up, from it leaving the playing state.
 
-Only a numeric volume that differs from the level set, reported while the player is
-neither off nor unavailable, is the user's, and is kept. Anything else (the player's own
+Only a numeric volume that differs from the level set (and from the original, which a
+player reporting late still shows), reported while the player is neither off nor
+unavailable, is the user's, and is kept. Anything else (the player's own
 report of the level set, late or repeated; the attribute gone because the player switched
 off or dropped off the network) is not: the original level is put back, and a player that
 cannot take it now (off or unavailable) gets it when it is back, within RETURN_LIMIT.
@@ -172,6 +173,9 @@ class AnnouncementVolumes:
             isinstance(level, (int, float))
             and new.state not in _AWAY
             and abs(level - hold.level) > ROUNDING
+            # A stale report of the level before the set; were it the user's, putting the
+            # original back would leave the same level anyway.
+            and abs(level - hold.original) > ROUNDING
         ):
             hold.user_changed = True
         if hold.waiting_for_stop and new.state not in _PLAYING:
