@@ -3,7 +3,6 @@ options."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
 import json
 import logging
 from typing import Any
@@ -390,12 +389,6 @@ async def test_no_entry_is_moved_onto_the_key_of_another(
     assert setup_entry.data[CONF_API_KEY] == "test-key"
 
 
-@pytest.fixture
-def stop_patches() -> Generator[None]:
-    yield
-    patch.stopall()
-
-
 def warnings_naming_us(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         r.getMessage()
@@ -407,7 +400,6 @@ def warnings_naming_us(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 @pytest.mark.parametrize("source", ["reauth", "reconfigure"])
-@pytest.mark.usefixtures("stop_patches")
 async def test_a_loaded_entry_takes_a_new_key_through_its_update_listener(
     hass: HomeAssistant,
     setup_entry: MockConfigEntry,
@@ -430,7 +422,6 @@ async def test_a_loaded_entry_takes_a_new_key_through_its_update_listener(
             reloads_with_listener.append(entry.entry_id)
         return reload_and_abort(flow, entry, **changes)
 
-    patch.object(ConfigFlow, "async_update_reload_and_abort", watched).start()
     fake_api.keys[NEW_KEY] = 5.0
     if source == "reauth":
         result = await setup_entry.start_reauth_flow(hass)
@@ -438,7 +429,8 @@ async def test_a_loaded_entry_takes_a_new_key_through_its_update_listener(
     else:
         result = await setup_entry.start_reconfigure_flow(hass)
         answer = key_input(NEW_KEY, fake_api.url)
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], answer)
+    with patch.object(ConfigFlow, "async_update_reload_and_abort", watched):
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], answer)
     assert result["reason"] == f"{source}_successful"
     await hass.async_block_till_done()
     assert setup_entry.state is ConfigEntryState.LOADED
