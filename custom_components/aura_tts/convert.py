@@ -44,7 +44,10 @@ def ffmpeg_output_args(
         case "wav":
             args = ["-f", "wav", "-c:a", _PCM_CODECS.get(sample_bytes or 2, "pcm_s16le")]
         case "mp3":
-            args, rates = ["-f", "mp3", "-c:a", "libmp3lame", "-q:a", "2"], MP3_RATES
+            # No ID3 tag: Home Assistant 2026.3-2026.10 tags cached mp3s itself, and logs an
+            # error when a tag is already there.
+            args = ["-f", "mp3", "-c:a", "libmp3lame", "-q:a", "2", "-id3v2_version", "0"]
+            rates = MP3_RATES
         case "ogg" | "opus":
             args, rates = ["-f", to_format, "-c:a", "libopus"], OPUS_RATES
         case "aac":
