@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from custom_components.aura_tts.voices import VOICES
+from custom_components.aura_tts.aura.voices import VOICES
 from e2e.conftest import KEYS, FakeServer, HomeAssistant, ffmpeg_runs
 from tests.audio_checks import decoded_seconds, flac_test, probe
 from tests.fake_aimlapi.sound import speech_seconds

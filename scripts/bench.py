@@ -105,8 +105,8 @@ class PieceRecorder:
 
     def __init__(self) -> None:
         """Wrap AuraClient.async_stream_audio."""
-        from custom_components.aura_tts.api import AuraClient
-        from custom_components.aura_tts.audio import AudioFormat
+        from custom_components.aura_tts.aura.api import AuraClient
+        from custom_components.aura_tts.aura.audio import AudioFormat
 
         self.texts: list[str] = []
         self.audio: list[bytearray] = []
@@ -554,7 +554,7 @@ async def _costs(
 async def _first_clause_rows(runs: int, bench: Bench, entity: str) -> list[tuple[str, str, str]]:
     """Assist with a 150-character first sentence: the first clause rule against none."""
     clause = await _repeat(runs, lambda: bench.first_clause(entity))
-    with patch("custom_components.aura_tts.speech.first_clause_end", return_value=None):
+    with patch("custom_components.aura_tts.aura.speech.first_clause_end", return_value=None):
         sentence = await _repeat(runs, lambda: bench.first_clause(entity))
     first = [t[0] for t in clause]
     written = [t[1] for t in clause]

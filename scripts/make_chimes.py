@@ -1,7 +1,7 @@
-"""Encode the bundled chimes (custom_components/aura_tts/chimes/) with ffmpeg.
+"""Encode the bundled chimes (custom_components/aura_tts/aura/chimes/) with ffmpeg.
 
 One file per chime and per compressed format and rate Aura can be asked for (FLAC at each
-of its rates, mp3, Ogg Opus, AAC), made from the samples custom_components/aura_tts/chime.py
+of its rates, mp3, Ogg Opus, AAC), made from the samples custom_components/aura_tts/aura/chime.py
 computes, so every format plays the same sound. WAV needs no file: it is made on the spot.
 
     scripts/py314 sh -c '$AURA_VENVS/test/bin/python scripts/make_chimes.py'
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import subprocess
 
-from custom_components.aura_tts.audio import ENCODINGS, AudioFormat
-from custom_components.aura_tts.chime import (
+from custom_components.aura_tts.aura.audio import ENCODINGS, AudioFormat
+from custom_components.aura_tts.aura.chime import (
     BUNDLED_EXTENSIONS,
     CHIME_DIR,
     CHIMES,

@@ -29,9 +29,9 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.aura_tts.announce import DATA_VOLUMES
 from custom_components.aura_tts.announce_volume import END_GRACE, LATE_LIMIT, RETURN_LIMIT
-from custom_components.aura_tts.chime import CHIMES
+from custom_components.aura_tts.aura.chime import CHIMES
+from custom_components.aura_tts.aura.join.mp3 import mp3_seconds
 from custom_components.aura_tts.const import DOMAIN
-from custom_components.aura_tts.join.mp3 import mp3_seconds
 from custom_components.aura_tts.profile_flow import profile_data
 from custom_components.aura_tts.schema import vol
 from e2e.e2e_speaker.media_player import BASIC, Speaker

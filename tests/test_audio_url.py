@@ -8,16 +8,16 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
-from custom_components.aura_tts.api import AuraClient
-from custom_components.aura_tts.audio import WAV_PCM
-from custom_components.aura_tts.audio_url import (
+from custom_components.aura_tts.aura.api import AuraClient
+from custom_components.aura_tts.aura.audio import WAV_PCM
+from custom_components.aura_tts.aura.audio_url import (
     AddressKind,
     address_kind,
     check_addresses,
     check_scheme,
     is_local_host,
 )
-from custom_components.aura_tts.errors import AudioUrlRefusedError, BadResponseError
+from custom_components.aura_tts.aura.errors import AudioUrlRefusedError, BadResponseError
 from tests.audio_checks import decoded_seconds
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds

@@ -13,8 +13,8 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.aura_tts.audio import ENCODINGS, AudioFormat, plan_output
-from custom_components.aura_tts.chime import (
+from custom_components.aura_tts.aura.audio import ENCODINGS, AudioFormat, plan_output
+from custom_components.aura_tts.aura.chime import (
     BUNDLED_EXTENSIONS,
     CHIME_DIR,
     CHIMES,
@@ -312,7 +312,7 @@ async def test_a_missing_chime_file_still_speaks(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A broken install loses the chime, not the announcement, and says so in the log."""
-    with patch("custom_components.aura_tts.chime.CHIME_DIR", tmp_path):
+    with patch("custom_components.aura_tts.aura.chime.CHIME_DIR", tmp_path):
         audio, words = await chime_and_words(
             hass, fake_api, {"preferred_format": "aac", "chime": "bell"}, "en"
         )

@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.common import (
     mock_platform,
 )
 
-from custom_components.aura_tts.chime import CHIMES
+from custom_components.aura_tts.aura.chime import CHIMES
 from custom_components.aura_tts.const import DOMAIN
 from custom_components.aura_tts.fallback import DATA_FALLBACK_MARKS
 from custom_components.aura_tts.profile_flow import profile_data

@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 
-from custom_components.aura_tts.speech import MAX_MESSAGE_LENGTH
+from custom_components.aura_tts.aura.speech import MAX_MESSAGE_LENGTH
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
 from tests.helpers import ENTITY_ID, WAV, collect, speak, wav_facts

@@ -14,18 +14,18 @@ import subprocess
 
 import pytest
 
-from custom_components.aura_tts.audio import AudioFormat
-from custom_components.aura_tts.errors import BadResponseError
-from custom_components.aura_tts.join import Joiner, RawJoiner, joiner_for
-from custom_components.aura_tts.join.adts import adts_frame
-from custom_components.aura_tts.join.flac import (
+from custom_components.aura_tts.aura.audio import AudioFormat
+from custom_components.aura_tts.aura.errors import BadResponseError
+from custom_components.aura_tts.aura.join import Joiner, RawJoiner, joiner_for
+from custom_components.aura_tts.aura.join.adts import adts_frame
+from custom_components.aura_tts.aura.join.flac import (
     FlacJoiner,
     frame_is_whole,
     parse_frame_header,
     renumbered,
 )
-from custom_components.aura_tts.join.mp3 import mp3_frame
-from custom_components.aura_tts.join.ogg import packet_samples
+from custom_components.aura_tts.aura.join.mp3 import mp3_frame
+from custom_components.aura_tts.aura.join.ogg import packet_samples
 from tests.audio_checks import flac_test, ogg_pages
 
 # format -> (what Aura is asked for, ffmpeg's encoder options, muxer)

@@ -9,17 +9,17 @@ import re
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.aura_tts.audio import (
+from custom_components.aura_tts.aura.audio import (
     UNKNOWN_SIZE,
     AudioFormat,
     parse_wav_header,
     plan_output,
     wav_header,
 )
-from custom_components.aura_tts.errors import BadResponseError
-from custom_components.aura_tts.join.wav import WavJoiner
-from custom_components.aura_tts.text import first_clause_end, sentences, split_text
-from custom_components.aura_tts.voices import (
+from custom_components.aura_tts.aura.errors import BadResponseError
+from custom_components.aura_tts.aura.join.wav import WavJoiner
+from custom_components.aura_tts.aura.text import first_clause_end, sentences, split_text
+from custom_components.aura_tts.aura.voices import (
     VOICES,
     Generation,
     parse_voice_id,

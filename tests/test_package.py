@@ -17,7 +17,7 @@ import pytest
 import yaml  # type: ignore[import-untyped]
 
 from custom_components.aura_tts import announce, config_flow, user_errors
-from custom_components.aura_tts.chime import CHIME_NAMES
+from custom_components.aura_tts.aura.chime import CHIME_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "custom_components" / "aura_tts"

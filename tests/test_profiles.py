@@ -12,7 +12,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.aura_tts.chime import CHIMES
+from custom_components.aura_tts.aura.chime import CHIMES
 from custom_components.aura_tts.const import DOMAIN
 from e2e.e2e_speaker.media_player import Speaker
 from tests.audio_checks import decoded_seconds, probe

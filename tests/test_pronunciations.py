@@ -8,13 +8,13 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.aura_tts.const import CONF_PRONUNCIATIONS
-from custom_components.aura_tts.pronunciations import (
+from custom_components.aura_tts.aura.pronunciations import (
     Pronouncer,
     PronunciationError,
     format_pronunciations,
     parse_pronunciations,
 )
+from custom_components.aura_tts.const import CONF_PRONUNCIATIONS
 from tests.audio_checks import decoded_seconds
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds

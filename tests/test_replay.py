@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator
 
 import pytest
 
-from custom_components.aura_tts.replay import ReplayableText
+from custom_components.aura_tts.aura.replay import ReplayableText
 
 
 async def _read(reader: AsyncGenerator[str], count: int | None = None) -> list[str]:

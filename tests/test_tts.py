@@ -25,8 +25,8 @@ from pytest_homeassistant_custom_component.typing import (
 )
 from sentence_stream import SentenceBoundaryDetector
 
-from custom_components.aura_tts.speech import RUN_LIMIT
-from custom_components.aura_tts.voices import VOICES
+from custom_components.aura_tts.aura.speech import RUN_LIMIT
+from custom_components.aura_tts.aura.voices import VOICES
 from tests.audio_checks import decoded_seconds, probe
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds, voice_period

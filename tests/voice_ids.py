@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from custom_components.aura_tts.voices import VOICES
+from custom_components.aura_tts.aura.voices import VOICES
 
 
 def voice_of(body: dict[str, Any]) -> str:

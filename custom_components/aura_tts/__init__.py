@@ -15,10 +15,8 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .announce import async_setup_services
-from .api import AuraClient
-from .const import CONF_BASE_URL, DOMAIN
-from .coordinator import AccountCoordinator
-from .errors import (
+from .aura import (
+    AuraClient,
     AuraError,
     AuthenticationError,
     CannotConnectError,
@@ -27,6 +25,8 @@ from .errors import (
     ServerError,
     SpendingLimitError,
 )
+from .const import CONF_BASE_URL, DOMAIN
+from .coordinator import AccountCoordinator
 from .fallback import DATA_FALLBACK_MARKS, FallbackMarks
 from .health import ServiceHealth
 from .issues import (

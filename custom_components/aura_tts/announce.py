@@ -35,12 +35,15 @@ from homeassistant.helpers.service import async_extract_entity_ids
 from homeassistant.util.hass_dict import HassKey
 
 from .announce_volume import AnnouncementVolumes, VolumeHold
-from .chime import CHIME_OFF
+from .aura import (
+    CHIME_OFF,
+    DEFAULT_VOICE_ID,
+    mp3_seconds,
+    supported_languages,
+)
 from .choices import choose_chime, choose_voice, with_profile_chime
 from .const import ATTR_CHIME, ATTR_VOICE, CONF_VOICE, DOMAIN
-from .join.mp3 import mp3_seconds
 from .schema import vol
-from .voices import DEFAULT_VOICE_ID, supported_languages
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -12,9 +12,13 @@ from typing import Any
 
 from homeassistant.exceptions import ServiceValidationError
 
-from .chime import CHIME_NAMES, CHIME_OFF
+from .aura import (
+    CHIME_NAMES,
+    CHIME_OFF,
+    parse_voice_id,
+    stand_in_voice,
+)
 from .const import ATTR_CHIME, ATTR_VOICE, CONF_CHIME, DOMAIN
-from .voices import parse_voice_id, stand_in_voice
 
 # The configured voice and chime travel in the options under their own names: Home Assistant
 # merges default options into the call's, and only a voice the call named must speak its

@@ -30,17 +30,11 @@ from homeassistant.helpers.selector import (
 )
 from yarl import URL
 
-from .api import DEFAULT_BASE_URL, AccountCheck, AuraClient
-from .audio_url import is_local_host
-from .const import (
-    CONF_BASE_URL,
-    CONF_VOICE,
-    CONF_WARN_BELOW,
-    DEFAULT_WARN_BELOW,
-    DOMAIN,
-    SECTION_ADVANCED,
-)
-from .errors import (
+from .aura import (
+    DEFAULT_BASE_URL,
+    DEFAULT_VOICE_ID,
+    AccountCheck,
+    AuraClient,
     AuraError,
     AuthenticationError,
     CannotConnectError,
@@ -48,6 +42,16 @@ from .errors import (
     MissingScopeError,
     ServerError,
     SpendingLimitError,
+    is_local_host,
+    parse_voice_id,
+)
+from .const import (
+    CONF_BASE_URL,
+    CONF_VOICE,
+    CONF_WARN_BELOW,
+    DEFAULT_WARN_BELOW,
+    DOMAIN,
+    SECTION_ADVANCED,
 )
 from .profile_flow import (
     SUBENTRY_PROFILE,
@@ -57,7 +61,6 @@ from .profile_flow import (
     profile_name,
 )
 from .schema import vol
-from .voices import DEFAULT_VOICE_ID, parse_voice_id
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -15,9 +15,17 @@ from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import AuraClient, Balance, Usage, missing_endpoint
+from .aura import (
+    AuraClient,
+    AuraError,
+    AuthenticationError,
+    Balance,
+    ForbiddenError,
+    RateLimitError,
+    Usage,
+    missing_endpoint,
+)
 from .const import DOMAIN
-from .errors import AuraError, AuthenticationError, ForbiddenError, RateLimitError
 from .low_balance import LowBalanceWarning
 
 if TYPE_CHECKING:

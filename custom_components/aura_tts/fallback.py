@@ -26,13 +26,16 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import language as language_util
 from homeassistant.util.hass_dict import HassKey
 
-from .audio import AudioFormat
+from .aura import (
+    AudioFormat,
+    Joiner,
+    MessageTooLongError,
+    NothingToSayError,
+    ReplayableText,
+    joiner_for,
+)
 from .const import DOMAIN
 from .convert import convert_audio
-from .errors import MessageTooLongError
-from .join import Joiner, joiner_for
-from .replay import ReplayableText
-from .speech import NothingToSayError
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util.hass_dict import HassKey
 
-from .api import Balance
+from .aura import (
+    Balance,
+)
 from .const import CONF_WARN_BELOW, DEFAULT_WARN_BELOW, DOMAIN, EVENT_LOW_BALANCE
 from .issues import (
     async_clear_low_balance,

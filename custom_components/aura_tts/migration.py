@@ -10,10 +10,12 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
-from .chime import CHIME_OFF
+from .aura import (
+    CHIME_OFF,
+    DEFAULT_VOICE_ID,
+)
 from .const import CONF_CHIME, CONF_PRONUNCIATIONS, CONF_VOICE, DOMAIN
 from .profile_flow import SUBENTRY_PROFILE, profile_data, profile_name
-from .voices import DEFAULT_VOICE_ID
 
 _LOGGER = logging.getLogger(__name__)
 

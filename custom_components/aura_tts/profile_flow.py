@@ -22,11 +22,18 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
 )
 
-from .chime import CHIME_NAMES, CHIME_OFF
+from .aura import (
+    CHIME_NAMES,
+    CHIME_OFF,
+    DEFAULT_VOICE_ID,
+    VOICES,
+    PronunciationError,
+    format_pronunciations,
+    parse_pronunciations,
+    parse_voice_id,
+)
 from .const import CONF_CHIME, CONF_FALLBACK, CONF_PRONUNCIATIONS, CONF_VOICE, DOMAIN
-from .pronunciations import PronunciationError, format_pronunciations, parse_pronunciations
 from .schema import vol
-from .voices import DEFAULT_VOICE_ID, VOICES, parse_voice_id
 
 SUBENTRY_PROFILE = "profile"
 

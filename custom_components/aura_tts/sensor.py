@@ -20,7 +20,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from . import AuraConfigEntry
-from .api import Usage
+from .aura import Usage
 from .coordinator import AccountCoordinator, AccountStatus
 from .device import account_device
 

@@ -24,8 +24,24 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import AuraConfigEntry, AuraRuntimeData
-from .audio import AudioFormat, OutputPlan, UnsupportedOutputError, plan_output
-from .chime import CHIME_OFF, NoChimeError, chime_audio
+from .aura import (
+    CHIME_OFF,
+    DEFAULT_VOICE_ID,
+    AudioFormat,
+    AuraError,
+    NoChimeError,
+    OutputPlan,
+    Pronouncer,
+    ReplayableText,
+    SpeechStream,
+    UnsupportedOutputError,
+    chime_audio,
+    default_language_of,
+    plan_output,
+    pronouncer,
+    supported_languages,
+    voices_for_language,
+)
 from .choices import (
     AFTER_FALLBACK,
     DEFAULT_VOICE,
@@ -44,20 +60,10 @@ from .const import (
 )
 from .convert import convert_audio
 from .device import profile_device
-from .errors import AuraError
 from .fallback import DATA_FALLBACK_MARKS, or_fallback
 from .issues import async_clear_no_credit
 from .profile_flow import SUBENTRY_PROFILE
-from .pronunciations import Pronouncer, pronouncer
-from .replay import ReplayableText
-from .speech import SpeechStream
 from .user_errors import react, user_error
-from .voices import (
-    DEFAULT_VOICE_ID,
-    default_language_of,
-    supported_languages,
-    voices_for_language,
-)
 
 _LOGGER = logging.getLogger(__name__)
 

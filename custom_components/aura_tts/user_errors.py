@@ -12,26 +12,29 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from .const import DOMAIN
-from .errors import (
+from .aura import (
+    AURA_2_VOICES,
+    DEFAULT_VOICE_ID,
     AuraError,
     AuthenticationError,
     BadRequestError,
     CannotConnectError,
     ForbiddenError,
+    Generation,
     InsufficientCreditError,
     KeyDisabledError,
     MessageTooLongError,
     MissingScopeError,
+    NothingToSayError,
     RateLimitError,
     ServerError,
     SpendingLimitError,
     TextTooLongError,
     VoiceRejectedError,
+    parse_voice_id,
 )
+from .const import DOMAIN
 from .issues import async_report_no_credit
-from .speech import NothingToSayError
-from .voices import AURA_2_VOICES, DEFAULT_VOICE_ID, Generation, parse_voice_id
 
 # First match wins: subclasses before their base classes.
 TRANSLATION_KEYS: Final[tuple[tuple[type[AuraError], str], ...]] = (

@@ -1,0 +1,125 @@
+"""Aura: Deepgram's Aura voices through the AI/ML API (no Home Assistant imports).
+
+The library half of the integration, and its one front door: the Home Assistant half imports
+only from here. Moving it to PyPI is a rename.
+"""
+
+from __future__ import annotations
+
+from .api import (
+    DEFAULT_BASE_URL,
+    AccountCheck,
+    AuraClient,
+    Balance,
+    Usage,
+    missing_endpoint,
+)
+from .audio import (
+    AudioFormat,
+    OutputPlan,
+    UnsupportedOutputError,
+    plan_output,
+)
+from .audio_url import is_local_host
+from .chime import (
+    CHIME_NAMES,
+    CHIME_OFF,
+    NoChimeError,
+    chime_audio,
+)
+from .errors import (
+    AuraError,
+    AuthenticationError,
+    BadRequestError,
+    CannotConnectError,
+    ForbiddenError,
+    InsufficientCreditError,
+    KeyDisabledError,
+    MessageTooLongError,
+    MissingScopeError,
+    RateLimitError,
+    ServerError,
+    SpendingLimitError,
+    TextTooLongError,
+    VoiceRejectedError,
+)
+from .join import (
+    Joiner,
+    joiner_for,
+)
+from .join.mp3 import mp3_seconds
+from .pronunciations import (
+    Pronouncer,
+    PronunciationError,
+    format_pronunciations,
+    parse_pronunciations,
+    pronouncer,
+)
+from .replay import ReplayableText
+from .speech import (
+    NothingToSayError,
+    SpeechStream,
+)
+from .voices import (
+    AURA_2_VOICES,
+    DEFAULT_VOICE_ID,
+    VOICES,
+    Generation,
+    default_language_of,
+    parse_voice_id,
+    stand_in_voice,
+    supported_languages,
+    voices_for_language,
+)
+
+__all__ = [
+    "AURA_2_VOICES",
+    "CHIME_NAMES",
+    "CHIME_OFF",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_VOICE_ID",
+    "VOICES",
+    "AccountCheck",
+    "AudioFormat",
+    "AuraClient",
+    "AuraError",
+    "AuthenticationError",
+    "BadRequestError",
+    "Balance",
+    "CannotConnectError",
+    "ForbiddenError",
+    "Generation",
+    "InsufficientCreditError",
+    "Joiner",
+    "KeyDisabledError",
+    "MessageTooLongError",
+    "MissingScopeError",
+    "NoChimeError",
+    "NothingToSayError",
+    "OutputPlan",
+    "Pronouncer",
+    "PronunciationError",
+    "RateLimitError",
+    "ReplayableText",
+    "ServerError",
+    "SpeechStream",
+    "SpendingLimitError",
+    "TextTooLongError",
+    "UnsupportedOutputError",
+    "Usage",
+    "VoiceRejectedError",
+    "chime_audio",
+    "default_language_of",
+    "format_pronunciations",
+    "is_local_host",
+    "joiner_for",
+    "missing_endpoint",
+    "mp3_seconds",
+    "parse_pronunciations",
+    "parse_voice_id",
+    "plan_output",
+    "pronouncer",
+    "stand_in_voice",
+    "supported_languages",
+    "voices_for_language",
+]
