@@ -105,8 +105,8 @@ class PieceRecorder:
 
     def __init__(self) -> None:
         """Wrap AuraClient.async_stream_audio."""
-        from custom_components.aura_tts.aura.api import AuraClient
         from custom_components.aura_tts.aura.audio import AudioFormat
+        from custom_components.aura_tts.aura.client import AuraClient
 
         self.texts: list[str] = []
         self.audio: list[bytearray] = []

@@ -13,8 +13,8 @@ from typing import Any
 
 import aiohttp
 
-from custom_components.aura_tts.aura.api import DEFAULT_BASE_URL, RequestStyle, build_tts_body
 from custom_components.aura_tts.aura.audio import AudioFormat, plan_output
+from custom_components.aura_tts.aura.client import DEFAULT_BASE_URL, RequestStyle, build_tts_body
 
 TEXT = "Hello from Home Assistant. This is a live check of the Aura voices."
 VOICE = "#g1_aura-2-thalia-en"

@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.aura_tts.aura.api import RetryPolicy, Timeouts
+from custom_components.aura_tts.aura.http import RetryPolicy, Timeouts
 from custom_components.aura_tts.config_flow import key_fingerprint
 from custom_components.aura_tts.const import CONF_BASE_URL, DOMAIN
 from custom_components.aura_tts.profile_flow import SUBENTRY_PROFILE, profile_data
@@ -48,8 +48,8 @@ def quick_retries() -> Generator[RetryPolicy]:
     """
     policy = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=2.0)
     with (
-        patch("custom_components.aura_tts.aura.api.DEFAULT_RETRY", policy),
-        patch("custom_components.aura_tts.aura.api.DEFAULT_TIMEOUTS", Timeouts(read=15.0)),
+        patch("custom_components.aura_tts.aura.client.DEFAULT_RETRY", policy),
+        patch("custom_components.aura_tts.aura.client.DEFAULT_TIMEOUTS", Timeouts(read=15.0)),
     ):
         yield policy
 
@@ -57,7 +57,7 @@ def quick_retries() -> Generator[RetryPolicy]:
 @pytest.fixture
 def short_read_timeout() -> Generator[None]:
     """A 1 s read timeout, for the tests that make the service stall (for 3 s or more)."""
-    with patch("custom_components.aura_tts.aura.api.DEFAULT_TIMEOUTS", Timeouts(read=1.0)):
+    with patch("custom_components.aura_tts.aura.client.DEFAULT_TIMEOUTS", Timeouts(read=1.0)):
         yield
 
 

@@ -9,16 +9,14 @@ import itertools
 import aiohttp
 import pytest
 
-from custom_components.aura_tts.aura.api import (
+from custom_components.aura_tts.aura.account import missing_endpoint
+from custom_components.aura_tts.aura.audio import WAV_PCM, AudioFormat
+from custom_components.aura_tts.aura.client import (
     NO_RETRY,
     AuraClient,
     RequestStyle,
-    RetryPolicy,
-    Timeouts,
     build_tts_body,
-    missing_endpoint,
 )
-from custom_components.aura_tts.aura.audio import WAV_PCM, AudioFormat
 from custom_components.aura_tts.aura.errors import (
     AuthenticationError,
     BadRequestError,
@@ -33,6 +31,7 @@ from custom_components.aura_tts.aura.errors import (
     error_message as _error_message,
     retry_after as _retry_after,
 )
+from custom_components.aura_tts.aura.http import RetryPolicy, Timeouts
 from custom_components.aura_tts.aura.text import split_text
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
@@ -245,7 +244,7 @@ def test_retry_after_parsing() -> None:
 async def test_runaway_body_is_capped(
     session: aiohttp.ClientSession, fake_api: FakeAimlApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("custom_components.aura_tts.aura.api.MAX_AUDIO_BYTES", 100_000)
+    monkeypatch.setattr("custom_components.aura_tts.aura.http.MAX_AUDIO_BYTES", 100_000)
     fake_api.add_fault("huge", size=200_000)
     with pytest.raises(BadResponseError, match="larger"):
         await client_for(session, fake_api).async_synthesize(THALIA, "Hi.", WAV_PCM)

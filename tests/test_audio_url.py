@@ -8,7 +8,6 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
-from custom_components.aura_tts.aura.api import AuraClient
 from custom_components.aura_tts.aura.audio import WAV_PCM
 from custom_components.aura_tts.aura.audio_url import (
     AddressKind,
@@ -17,6 +16,7 @@ from custom_components.aura_tts.aura.audio_url import (
     check_scheme,
     is_local_host,
 )
+from custom_components.aura_tts.aura.client import AuraClient
 from custom_components.aura_tts.aura.errors import AudioUrlRefusedError, BadResponseError
 from tests.audio_checks import decoded_seconds
 from tests.fake_aimlapi import FakeAimlApi

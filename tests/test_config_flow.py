@@ -231,7 +231,8 @@ async def test_reconfigure_changes_key_and_server(
     assert result["reason"] == "reconfigure_successful"
     assert setup_entry.data[CONF_API_KEY] == NEW_KEY
     await hass.async_block_till_done()
-    assert setup_entry.runtime_data.client._api_key == NEW_KEY
+    await speak(hass, "The new key speaks.")
+    assert fake_api.tts_requests()[-1].headers["Authorization"] == f"Bearer {NEW_KEY}"
 
 
 async def test_options_flow_changes_the_warning_only(

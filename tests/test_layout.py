@@ -3,7 +3,7 @@ Assistant or of the integration around it, and the integration reaches it only t
 front door (``aura/__init__.py``).
 
 Fails when a library module imports ``homeassistant`` (or the integration's own modules), or
-an integration module imports a library module by its inner path (``from .aura.api``).
+an integration module imports a library module by its inner path (``from .aura.client``).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.aura_tts.aura.api import MAX_CONCURRENT_REQUESTS
+from custom_components.aura_tts.aura.client import MAX_CONCURRENT_REQUESTS
 from custom_components.aura_tts.profile_flow import profile_data
 from e2e.e2e_speaker.media_player import Speaker
 from tests.audio_checks import decoded_seconds, probe

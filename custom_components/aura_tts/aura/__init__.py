@@ -6,14 +6,7 @@ only from here. Moving it to PyPI is a rename.
 
 from __future__ import annotations
 
-from .api import (
-    DEFAULT_BASE_URL,
-    AccountCheck,
-    AuraClient,
-    Balance,
-    Usage,
-    missing_endpoint,
-)
+from .account import AccountCheck, Balance, Usage, missing_endpoint
 from .audio import (
     AudioFormat,
     OutputPlan,
@@ -27,6 +20,7 @@ from .chime import (
     NoChimeError,
     chime_audio,
 )
+from .client import DEFAULT_BASE_URL, AuraClient
 from .errors import (
     AuraError,
     AuthenticationError,

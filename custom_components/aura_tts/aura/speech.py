@@ -18,8 +18,8 @@ from typing import Final
 
 from sentence_stream import SentenceBoundaryDetector
 
-from .api import MAX_TEXT_LENGTH, AuraClient
 from .audio import AudioFormat
+from .client import MAX_TEXT_LENGTH, AuraClient
 from .errors import AuraError, MessageTooLongError
 from .join import Joiner, joiner_for
 from .text import best_cut, clean_text, first_clause_end, split_text
