@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 import io
+from types import MappingProxyType
 from typing import Any
 import wave
 
 from homeassistant.components import tts
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.aura_tts.const import DOMAIN
+from custom_components.aura_tts.profile_flow import SUBENTRY_PROFILE, profile_data
 from tests.voice_ids import voice_of
 
 __all__ = [
     "ENTITY_ID",
     "WAV",
+    "add_profile",
     "change_profile",
     "collect",
     "speak",
@@ -36,6 +41,32 @@ async def change_profile(hass: HomeAssistant, entry: ConfigEntry, **changes: Any
         entry, profile, data={k: v for k, v in data.items() if v is not None}
     )
     await hass.async_block_till_done()
+
+
+async def add_profile(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    title: str = "Español",
+    voice: str = "#g1_aura-2-celeste-es",
+    **settings: Any,
+) -> str:
+    """Add a voice profile to ``entry`` as "Add voice profile" does; wait for the reload.
+
+    Returns its entity ID ("Español" becomes tts.espanol_speech)."""
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(
+            subentry_type=SUBENTRY_PROFILE,
+            title=title,
+            data=MappingProxyType({**profile_data(voice), **settings}),
+            unique_id=None,
+        ),
+    )
+    await hass.async_block_till_done()
+    [subentry_id] = [i for i, s in entry.subentries.items() if s.title == title]
+    entity_id = er.async_get(hass).async_get_entity_id("tts", DOMAIN, subentry_id)
+    assert entity_id is not None
+    return entity_id
 
 
 async def tts_audio(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -54,3 +55,14 @@ async def speak_on(
     await player.playing
     assert len(player.received) == plays + 1
     return player.received[-1]
+
+
+async def wait_decoded(player: Speaker, count: int) -> None:
+    """Until ``player`` has read and measured (with ffmpeg) ``count`` plays.
+
+    Only then may a test stop its playing task: cancelled during the measurement, the ffmpeg
+    process would outlive the test.
+    """
+    async with asyncio.timeout(30):
+        while len(player.plays) < count or any("seconds" not in p for p in player.plays):  # noqa: ASYNC110 - a speaker has no event for it
+            await asyncio.sleep(0.01)

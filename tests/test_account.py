@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 import logging
-from types import MappingProxyType
 from typing import Any
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
-from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -28,12 +27,11 @@ from custom_components.aura_tts.const import (
     EVENT_LOW_BALANCE,
 )
 from custom_components.aura_tts.coordinator import AccountCoordinator
-from custom_components.aura_tts.profile_flow import profile_data
 from tests.audio_checks import decoded_seconds
 from tests.conftest import API_KEY
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
-from tests.helpers import speak
+from tests.helpers import add_profile, speak
 
 BALANCE = "sensor.aura_tts_balance"
 SPENT_TODAY = "sensor.aura_tts_spent_today"
@@ -396,16 +394,7 @@ async def test_a_reload_does_not_send_the_low_balance_event_again(
     fake_api.keys[API_KEY] = 0.5
     await refresh(hass, setup_entry)
     assert len(events) == 1
-    hass.config_entries.async_add_subentry(
-        setup_entry,
-        ConfigSubentry(
-            subentry_type="profile",
-            title="Español",
-            data=MappingProxyType(profile_data("#g1_aura-2-celeste-es")),
-            unique_id=None,
-        ),
-    )
-    await hass.async_block_till_done()
+    await add_profile(hass, setup_entry)
     assert hass.states.get("tts.espanol_speech") is not None  # the entry was reloaded
     assert await hass.config_entries.async_reload(setup_entry.entry_id)
     await hass.async_block_till_done()

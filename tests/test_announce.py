@@ -8,15 +8,13 @@ and writes down every volume and play with times (e2e/e2e_speaker/media_player.p
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 import logging
-from types import MappingProxyType
 from typing import Any
 from unittest.mock import patch
 
 from homeassistant.components.media_player.const import MediaPlayerState
-from homeassistant.config_entries import ConfigEntryState, ConfigSubentry, ConfigSubentryData
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
@@ -38,7 +36,8 @@ from e2e.e2e_speaker.media_player import BASIC, Speaker
 from tests.audio_checks import decoded_seconds, probe
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
-from tests.speakers import ANNOUNCING, KITCHEN, add_players, read_stream
+from tests.helpers import add_profile
+from tests.speakers import ANNOUNCING, KITCHEN, add_players, read_stream, wait_decoded
 from tests.voice_ids import voice_of
 
 BOTH = [ANNOUNCING, KITCHEN]
@@ -334,16 +333,7 @@ async def test_which_profile_speaks(
     """Two profiles on one key: the profile must be named, and speaks with its own voice.
 
     Fails if the action takes the entry's first profile (its voice is Thalia, English)."""
-    hass.config_entries.async_add_subentry(
-        setup_entry,
-        ConfigSubentry(
-            subentry_type="profile",
-            title="Español",
-            data=MappingProxyType(profile_data("#g1_aura-2-celeste-es")),
-            unique_id=None,
-        ),
-    )
-    await hass.async_block_till_done()  # the entry reloads with the new profile's entity
+    await add_profile(hass, setup_entry)
     with pytest.raises(ServiceValidationError) as raised:
         await announce(hass, entity_id=[KITCHEN], message="Hola.")
     assert raised.value.translation_key == "choose_profile"
@@ -376,10 +366,8 @@ async def test_a_speaker_that_refuses_the_volume_fails_the_action(
 
 
 async def wait_received(player: Speaker, count: int) -> None:
-    """Until ``player`` has read ``count`` announcements whole (the fake streams them)."""
-    async with asyncio.timeout(30):
-        while len(player.received) < count:  # noqa: ASYNC110 - a speaker has no event for it
-            await asyncio.sleep(0.01)
+    """Until ``player`` has read ``count`` announcements whole and measured them."""
+    await wait_decoded(player, count)
 
 
 async def test_an_earlier_announcement_does_not_release_a_later_ones_volume(
@@ -519,16 +507,7 @@ async def test_a_disabled_profile_does_not_count(
     """Two profiles, the first one's entity disabled: the action without a profile speaks
     with the other (fails with "choose a profile" if disabled ones count), and naming the
     disabled one gets a translated error (not Home Assistant's raw provider_not_found)."""
-    hass.config_entries.async_add_subentry(
-        setup_entry,
-        ConfigSubentry(
-            subentry_type="profile",
-            title="Español",
-            data=MappingProxyType(profile_data("#g1_aura-2-celeste-es")),
-            unique_id=None,
-        ),
-    )
-    await hass.async_block_till_done()
+    await add_profile(hass, setup_entry)
     er.async_get(hass).async_update_entity(
         "tts.aura_tts_speech", disabled_by=er.RegistryEntryDisabler.USER
     )

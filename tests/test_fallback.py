@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 import logging
-from types import MappingProxyType
 from typing import Any
 
 from homeassistant.components import tts
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -28,13 +26,12 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.aura_tts.aura.chime import CHIMES
 from custom_components.aura_tts.const import DOMAIN
 from custom_components.aura_tts.fallback import DATA_FALLBACK_MARKS
-from custom_components.aura_tts.profile_flow import profile_data
 from e2e.e2e_speaker.config_flow import E2eSpeakerFlow
 from e2e.e2e_speaker.tts import SECONDS_PER_CHARACTER, FallbackVoice
 from tests.audio_checks import decoded_seconds, flac_test, probe
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
-from tests.helpers import ENTITY_ID, change_profile, collect
+from tests.helpers import ENTITY_ID, add_profile, change_profile, collect
 
 # The stall case times out at 1 s (conftest.short_read_timeout).
 pytestmark = pytest.mark.usefixtures("short_read_timeout")
@@ -329,16 +326,7 @@ async def test_a_removed_profile_takes_its_fallback_mark_with_it(
     """Two profiles whose fallbacks both spoke; one is removed: its mark goes (the marks are
     what is saved), the other's stays (fails if marks of deleted profiles stay forever).
     Removing the entry takes the rest."""
-    hass.config_entries.async_add_subentry(
-        setup_entry,
-        ConfigSubentry(
-            subentry_type="profile",
-            title="Español",
-            data=MappingProxyType({**profile_data("#g1_aura-2-celeste-es"), "fallback": FALLBACK}),
-            unique_id=None,
-        ),
-    )
-    await hass.async_block_till_done()
+    await add_profile(hass, setup_entry, fallback=FALLBACK)
     make_fail(fake_api, "service down")
     await speak(hass, DOORBELL, {"preferred_format": "mp3"})
     stream = tts.async_create_stream(

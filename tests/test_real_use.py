@@ -5,23 +5,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 import logging
-from types import MappingProxyType
 from typing import Any
 
 from homeassistant.components import tts
-from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aura_tts.aura.client import MAX_CONCURRENT_REQUESTS
-from custom_components.aura_tts.profile_flow import profile_data
 from e2e.e2e_speaker.media_player import Speaker
 from tests.audio_checks import decoded_seconds, probe
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
-from tests.helpers import ENTITY_ID, collect
-from tests.speakers import KITCHEN
+from tests.helpers import ENTITY_ID, add_profile, collect
+from tests.speakers import KITCHEN, wait_decoded
 
 SPANISH = "tts.espanol_speech"
 ENGLISH_300 = (
@@ -38,27 +36,13 @@ SPANISH_300 = (
 )
 
 
-async def add_spanish_profile(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    hass.config_entries.async_add_subentry(
-        entry,
-        ConfigSubentry(
-            subentry_type="profile",
-            title="Español",
-            data=MappingProxyType(profile_data("#g1_aura-2-celeste-es")),
-            unique_id=None,
-        ),
-    )
-    await hass.async_block_till_done()
-    assert hass.states.get(SPANISH) is not None
-
-
 async def test_two_profiles_on_one_key_share_its_limit(
     hass: HomeAssistant, fake_api: FakeAimlApi, setup_entry: MockConfigEntry
 ) -> None:
     """40 messages of about 300 characters at once, half through each of two profiles on
     one key: never more than the key's 15 requests in flight, so no 429 and every message
     comes back whole. Fails with a limit per profile (30 in flight, 429s)."""
-    await add_spanish_profile(hass, setup_entry)
+    assert await add_profile(hass, setup_entry) == SPANISH
     fake_api.ttfb = 0.2  # requests overlap, as they do against the real service
 
     async def one(engine: str, message: str, language: str) -> bytes:
@@ -152,11 +136,9 @@ async def test_an_announcement_outlives_a_profile_added_while_it_plays(
         blocking=True,
     )
     await asyncio.sleep(0.1)
-    await add_spanish_profile(hass, setup_entry)
+    assert await add_profile(hass, setup_entry) == SPANISH
     kitchen = players[KITCHEN]
-    async with asyncio.timeout(30):
-        while not kitchen.received:  # noqa: ASYNC110 - a speaker has no event for it
-            await asyncio.sleep(0.01)
+    await wait_decoded(kitchen, 1)
     seconds = await asyncio.to_thread(decoded_seconds, kitchen.received[0])
     assert seconds == pytest.approx(speech_seconds(message), rel=0.01)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
