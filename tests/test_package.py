@@ -16,8 +16,9 @@ from awesomeversion import AwesomeVersion
 import pytest
 import yaml  # type: ignore[import-untyped]
 
-from custom_components.aura_tts import announce, config_flow, user_errors
+from custom_components.aura_tts import config_flow, user_errors
 from custom_components.aura_tts.aura.chime import CHIME_NAMES
+from custom_components.aura_tts.services import ANNOUNCE_SCHEMA
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "custom_components" / "aura_tts"
@@ -204,7 +205,7 @@ def test_every_action_is_described_translated_and_has_an_icon() -> None:
     assert set(services) == set(STRINGS["services"]) == set(icons["services"]) == {"announce"}
     for name, service in services.items():
         assert set(service["fields"]) == set(STRINGS["services"][name]["fields"])
-        assert set(announce.ANNOUNCE_SCHEMA.schema) >= set(service["fields"])
+        assert set(ANNOUNCE_SCHEMA.schema) >= set(service["fields"])
     chimes = services["announce"]["fields"]["chime"]["selector"]["select"]["options"]
     assert tuple(chimes) == CHIME_NAMES
     assert set(chimes) == set(STRINGS["selector"]["chime"]["options"])

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
-
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
@@ -14,7 +9,6 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .announce import async_setup_services
 from .aura import (
     AuraClient,
     AuraError,
@@ -36,29 +30,12 @@ from .issues import (
 )
 from .low_balance import DATA_BELOW
 from .migration import migrate_to_profiles
+from .models import AuraConfigEntry, AuraRuntimeData
+from .services import async_setup_services
 from .spoken import SpokenCharacters
 
 PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.TTS]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-
-
-@dataclass
-class AuraRuntimeData:
-    """What a loaded entry holds while it runs."""
-
-    client: AuraClient
-    health: ServiceHealth
-    account: AccountCoordinator
-    spoken: SpokenCharacters
-    # The profiles (ID: name) the entities were made for: adding, removing or renaming one
-    # makes new entities. Their settings are read for each message.
-    profiles: dict[str, str]
-    # The key and server the client was made with: re-authentication or reconfigure changes
-    # them, and the update listener reloads (Home Assistant's rule since 2026.12).
-    connection: Mapping[str, Any]
-
-
-type AuraConfigEntry = ConfigEntry[AuraRuntimeData]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:

@@ -18,14 +18,7 @@ from .aura import (
     parse_voice_id,
     stand_in_voice,
 )
-from .const import ATTR_CHIME, ATTR_VOICE, CONF_CHIME, DOMAIN
-
-# The configured voice and chime travel in the options under their own names: Home Assistant
-# merges default options into the call's, and only a voice the call named must speak its
-# language.
-DEFAULT_VOICE = "default_voice"
-PRONUNCIATIONS = "pronunciations"  # only ever a default: a call cannot name its own
-AFTER_FALLBACK = "after_fallback"  # a default only: see fallback.FallbackMarks
+from .const import ATTR_CHIME, ATTR_VOICE, CONF_CHIME, DEFAULT_VOICE, DOMAIN
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,9 +52,9 @@ from .const import (
     DEFAULT_WARN_BELOW,
     DOMAIN,
     SECTION_ADVANCED,
+    SUBENTRY_PROFILE,
 )
 from .profile_flow import (
-    SUBENTRY_PROFILE,
     VOICE_SELECTOR,
     ProfileSubentryFlow,
     profile_data,

@@ -14,3 +14,16 @@ SECTION_ADVANCED: Final = "advanced"
 ATTR_VOICE: Final = "voice"
 ATTR_CHIME: Final = "chime"
 EVENT_LOW_BALANCE: Final = f"{DOMAIN}_low_balance"
+SUBENTRY_PROFILE: Final = "profile"  # a voice profile (config subentry type)
+# The announce action.
+SERVICE_ANNOUNCE: Final = "announce"
+ATTR_MESSAGE: Final = "message"
+ATTR_PROFILE: Final = "profile"
+ATTR_LANGUAGE: Final = "language"
+ATTR_VOLUME: Final = "volume"
+# TTS options only ever set as the entity's defaults (a call cannot name them). The profile's
+# voice travels under its own name: Home Assistant merges default options into the call's,
+# and only a voice the call named must speak its language.
+DEFAULT_VOICE: Final = "default_voice"
+PRONUNCIATIONS: Final = "pronunciations"
+AFTER_FALLBACK: Final = "after_fallback"  # see fallback.FallbackMarks

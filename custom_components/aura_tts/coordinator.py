@@ -29,7 +29,7 @@ from .const import DOMAIN
 from .low_balance import LowBalanceWarning
 
 if TYPE_CHECKING:
-    from . import AuraConfigEntry
+    from .models import AuraConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from yarl import URL
 
-from . import AuraConfigEntry
 from .aura import (
     parse_pronunciations,
 )
 from .const import CONF_BASE_URL, CONF_CHIME, CONF_FALLBACK, CONF_PRONUNCIATIONS, CONF_VOICE
+from .models import AuraConfigEntry
 
 # Pronunciations name the household's people and rooms: diagnostics count them instead.
 TO_REDACT = {CONF_API_KEY, "unique_id", CONF_PRONUNCIATIONS}

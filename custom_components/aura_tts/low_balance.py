@@ -19,7 +19,7 @@ from .issues import (
 )
 
 if TYPE_CHECKING:
-    from . import AuraConfigEntry
+    from .models import AuraConfigEntry
 
 
 # Whether each entry's balance was last seen below its threshold. Kept beside the entries,

@@ -14,8 +14,8 @@ from .aura import (
     CHIME_OFF,
     DEFAULT_VOICE_ID,
 )
-from .const import CONF_CHIME, CONF_PRONUNCIATIONS, CONF_VOICE, DOMAIN
-from .profile_flow import SUBENTRY_PROFILE, profile_data, profile_name
+from .const import CONF_CHIME, CONF_PRONUNCIATIONS, CONF_VOICE, DOMAIN, SUBENTRY_PROFILE
+from .profile_flow import profile_data, profile_name
 
 _LOGGER = logging.getLogger(__name__)
 

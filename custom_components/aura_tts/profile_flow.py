@@ -32,10 +32,14 @@ from .aura import (
     parse_pronunciations,
     parse_voice_id,
 )
-from .const import CONF_CHIME, CONF_FALLBACK, CONF_PRONUNCIATIONS, CONF_VOICE, DOMAIN
+from .const import (
+    CONF_CHIME,
+    CONF_FALLBACK,
+    CONF_PRONUNCIATIONS,
+    CONF_VOICE,
+    DOMAIN,
+)
 from .schema import vol
-
-SUBENTRY_PROFILE = "profile"
 
 VOICE_SELECTOR = SelectSelector(
     SelectSelectorConfig(

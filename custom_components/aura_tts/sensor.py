@@ -19,10 +19,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from . import AuraConfigEntry
 from .aura import Usage
 from .coordinator import AccountCoordinator, AccountStatus
-from .device import account_device
+from .entity import account_device
+from .models import AuraConfigEntry
 
 # The coordinator polls; the characters count is pushed by the TTS entity.
 PARALLEL_UPDATES = 0

@@ -23,7 +23,6 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AuraConfigEntry, AuraRuntimeData
 from .aura import (
     CHIME_OFF,
     DEFAULT_VOICE_ID,
@@ -43,26 +42,27 @@ from .aura import (
     voices_for_language,
 )
 from .choices import (
-    AFTER_FALLBACK,
-    DEFAULT_VOICE,
-    PRONUNCIATIONS,
     choose_chime,
     choose_voice,
     with_profile_chime,
 )
 from .const import (
+    AFTER_FALLBACK,
     ATTR_CHIME,
     ATTR_VOICE,
     CONF_FALLBACK,
     CONF_PRONUNCIATIONS,
     CONF_VOICE,
+    DEFAULT_VOICE,
     DOMAIN,
+    PRONUNCIATIONS,
+    SUBENTRY_PROFILE,
 )
 from .convert import convert_audio
-from .device import profile_device
+from .entity import profile_device
 from .fallback import DATA_FALLBACK_MARKS, or_fallback
 from .issues import async_clear_no_credit
-from .profile_flow import SUBENTRY_PROFILE
+from .models import AuraConfigEntry, AuraRuntimeData
 from .user_errors import react, user_error
 
 _LOGGER = logging.getLogger(__name__)

@@ -42,16 +42,21 @@ from .aura import (
     supported_languages,
 )
 from .choices import choose_chime, choose_voice, with_profile_chime
-from .const import ATTR_CHIME, ATTR_VOICE, CONF_VOICE, DOMAIN
+from .const import (
+    ATTR_CHIME,
+    ATTR_LANGUAGE,
+    ATTR_MESSAGE,
+    ATTR_PROFILE,
+    ATTR_VOICE,
+    ATTR_VOLUME,
+    CONF_VOICE,
+    DOMAIN,
+    SERVICE_ANNOUNCE,
+)
 from .schema import vol
 
 _LOGGER = logging.getLogger(__name__)
 
-SERVICE_ANNOUNCE: Final = "announce"
-ATTR_MESSAGE: Final = "message"
-ATTR_PROFILE: Final = "profile"
-ATTR_LANGUAGE: Final = "language"
-ATTR_VOLUME: Final = "volume"
 # An automation waits at most this long for the speech to start; the client's own timeouts
 # end a stalled request well before it.
 START_LIMIT: Final = 120.0  # seconds
