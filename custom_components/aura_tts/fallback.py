@@ -26,21 +26,11 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import language as language_util
 from homeassistant.util.hass_dict import HassKey
 
-from .aura import (
-    AudioFormat,
-    Joiner,
-    MessageTooLongError,
-    NothingToSayError,
-    ReplayableText,
-    joiner_for,
-)
+from .aura import AudioFormat, AuraError, Joiner, ReplayableText, joiner_for
 from .const import DOMAIN
 from .convert import convert_audio
 
 _LOGGER = logging.getLogger(__name__)
-
-# The message's own faults: the fallback would refuse or mangle it the same way.
-_NOT_THE_SERVICE = (NothingToSayError, MessageTooLongError)
 
 STORAGE_VERSION = 1
 DATA_FALLBACK_MARKS: HassKey[FallbackMarks] = HassKey(f"{DOMAIN}_fallback_marks")
@@ -185,7 +175,9 @@ async def or_fallback(
                         sent += chunk
                     yield chunk
             except HomeAssistantError as err:
-                if started() or isinstance(err.__cause__, _NOT_THE_SERVICE):
+                if started() or (
+                    isinstance(err.__cause__, AuraError) and err.__cause__.callers_fault
+                ):
                     raise
                 failure = err
         if failure is None:

@@ -55,8 +55,6 @@ TRANSLATION_KEYS: Final[tuple[tuple[type[AuraError], str], ...]] = (
 )
 FALLBACK_KEY: Final = "unexpected_answer"
 RETIRED_KEY: Final = "voice_retired"
-# The caller's doing, not the service's: validation errors.
-_CALLER_KEYS: Final = frozenset({"nothing_to_say", "message_too_long"})
 _NEW_KEY_NEEDED: Final = (AuthenticationError, KeyDisabledError, MissingScopeError)
 
 
@@ -93,7 +91,7 @@ def react(hass: HomeAssistant, entry: ConfigEntry, err: AuraError) -> None:
 def user_error(err: AuraError, voice_id: str) -> HomeAssistantError:
     """The translated exception for ``err``."""
     key = translation_key(err, voice_id)
-    error = ServiceValidationError if key in _CALLER_KEYS else HomeAssistantError
+    error = ServiceValidationError if err.callers_fault else HomeAssistantError
     return error(
         translation_domain=DOMAIN,
         translation_key=key,

@@ -17,6 +17,9 @@ class AuraError(Exception):
     """Base class of every error this client raises."""
 
     retryable = False  # whether trying again later can help
+    # The message itself is at fault, not the service: no other engine would do better with
+    # it, and the user is told as for a wrong argument.
+    callers_fault = False
 
 
 class AuthenticationError(AuraError):
@@ -71,6 +74,8 @@ class TextTooLongError(AuraError):
 
 class MessageTooLongError(AuraError):
     """The whole message is longer than any announcement; refused before anything is paid."""
+
+    callers_fault = True
 
     def __init__(self, message: str, limit: int) -> None:
         """Keep the limit, in characters."""

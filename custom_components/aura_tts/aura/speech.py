@@ -43,6 +43,8 @@ _END = object()
 class NothingToSayError(AuraError):
     """The text has nothing to speak (empty, blank, or only markup)."""
 
+    callers_fault = True
+
 
 @dataclass
 class _TextPieces:
