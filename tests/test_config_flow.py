@@ -42,6 +42,18 @@ def key_input(key: str, url: str) -> dict[str, Any]:
     return {CONF_API_KEY: key, "advanced": {CONF_BASE_URL: url}}
 
 
+async def new_key_flow(
+    hass: HomeAssistant, entry: MockConfigEntry, source: str, url: str
+) -> tuple[str, dict[str, Any]]:
+    """Start re-authentication or reconfigure of ``entry``: its flow ID, and the answer that
+    gives it NEW_KEY."""
+    if source == "reauth":
+        result = await entry.start_reauth_flow(hass)
+        return result["flow_id"], {CONF_API_KEY: NEW_KEY}
+    result = await entry.start_reconfigure_flow(hass)
+    return result["flow_id"], key_input(NEW_KEY, url)
+
+
 async def start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.FORM
@@ -378,13 +390,8 @@ async def test_no_entry_is_moved_onto_the_key_of_another(
         data={CONF_API_KEY: NEW_KEY, CONF_BASE_URL: fake_api.url},
     )
     other.add_to_hass(hass)
-    if source == "reauth":
-        result = await setup_entry.start_reauth_flow(hass)
-        answer: dict[str, Any] = {CONF_API_KEY: NEW_KEY}
-    else:
-        result = await setup_entry.start_reconfigure_flow(hass)
-        answer = key_input(NEW_KEY, fake_api.url)
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], answer)
+    flow_id, answer = await new_key_flow(hass, setup_entry, source, fake_api.url)
+    result = await hass.config_entries.flow.async_configure(flow_id, answer)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert setup_entry.data[CONF_API_KEY] == "test-key"
@@ -424,14 +431,9 @@ async def test_a_loaded_entry_takes_a_new_key_through_its_update_listener(
         return reload_and_abort(flow, entry, **changes)
 
     fake_api.keys[NEW_KEY] = 5.0
-    if source == "reauth":
-        result = await setup_entry.start_reauth_flow(hass)
-        answer: dict[str, Any] = {CONF_API_KEY: NEW_KEY}
-    else:
-        result = await setup_entry.start_reconfigure_flow(hass)
-        answer = key_input(NEW_KEY, fake_api.url)
+    flow_id, answer = await new_key_flow(hass, setup_entry, source, fake_api.url)
     with patch.object(ConfigFlow, "async_update_reload_and_abort", watched):
-        result = await hass.config_entries.flow.async_configure(result["flow_id"], answer)
+        result = await hass.config_entries.flow.async_configure(flow_id, answer)
     assert result["reason"] == f"{source}_successful"
     await hass.async_block_till_done()
     assert setup_entry.state is ConfigEntryState.LOADED
