@@ -16,7 +16,7 @@ from awesomeversion import AwesomeVersion
 import pytest
 import yaml  # type: ignore[import-untyped]
 
-from custom_components.aura_tts import config_flow, user_errors
+from custom_components.aura_tts import user_errors
 from custom_components.aura_tts.aura.chime import CHIME_NAMES
 from custom_components.aura_tts.services import ANNOUNCE_SCHEMA
 
@@ -140,11 +140,10 @@ def test_every_exception_has_a_message(name: str) -> None:
 def test_every_translation_key_in_the_code_exists() -> None:
     exceptions = set(STRINGS["exceptions"])
     used = set(re.findall(r'translation_key="(\w+)"', SOURCE))
-    used |= {key for _, key in user_errors.TRANSLATION_KEYS}
-    used |= {user_errors.FALLBACK_KEY, user_errors.RETIRED_KEY}
-    # set-up picks one of two keys: key = "..." if ... else "..."
-    for line in re.findall(r'\bkey = ("\w+".*)', SOURCE):
-        used |= set(re.findall(r'"(\w+)"', line))
+    table = user_errors.ERROR_TABLE
+    # set-up raises the key check's keys of the errors it fails on
+    used |= {row.speech_key for row in table} | {row.check_key for row in table}
+    used |= {user_errors.UNEXPECTED, user_errors.RETIRED_KEY}
     entities = {key for platform in STRINGS["entity"].values() for key in platform}
     used |= set(re.findall(r'_attr_translation_key = "(\w+)"', SOURCE))
     assert used <= exceptions | set(STRINGS["issues"]) | entities
@@ -153,7 +152,7 @@ def test_every_translation_key_in_the_code_exists() -> None:
 
     errors = set(re.findall(r'errors\[[^]]+\] = "(\w+)"', SOURCE))
     errors |= set(re.findall(r'return \{"base": "(\w+)"\}', SOURCE))
-    errors |= {key for _, key in config_flow._FLOW_ERRORS} | {"unexpected_answer"}
+    errors |= {row.check_key for row in user_errors.ERROR_TABLE} | {user_errors.UNEXPECTED}
     assert errors
     profile = STRINGS["config_subentries"]["profile"]
     assert errors <= set(STRINGS["config"]["error"]) | set(profile["error"])

@@ -9,16 +9,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .aura import (
-    AuraClient,
-    AuraError,
-    AuthenticationError,
-    CannotConnectError,
-    KeyDisabledError,
-    MissingScopeError,
-    ServerError,
-    SpendingLimitError,
-)
+from .aura import AuraClient, AuraError
 from .const import CONF_BASE_URL, DOMAIN
 from .coordinator import AccountCoordinator
 from .fallback import DATA_FALLBACK_MARKS, FallbackMarks
@@ -33,6 +24,7 @@ from .migration import migrate_to_profiles
 from .models import AuraConfigEntry, AuraRuntimeData
 from .services import async_setup_services
 from .spoken import SpokenCharacters
+from .user_errors import Remedy, placeholders, row_for
 
 PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.TTS]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -54,30 +46,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool
     # Free checks only: a server without them (a gateway) is not paid a synthesis per start.
     try:
         check = await client.async_validate_key()
-    except AuthenticationError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="invalid_auth"
-        ) from err
-    except (KeyDisabledError, MissingScopeError) as err:
-        key = "key_disabled" if isinstance(err, KeyDisabledError) else "key_without_speech"
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders={"error": str(err)},
-        ) from err
-    except SpendingLimitError:
-        # The key is good and the limit resets: set up; each message says why it fails.
-        pass
-    except (CannotConnectError, ServerError) as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="cannot_connect"
-        ) from err
     except AuraError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="unexpected_answer",
-            translation_placeholders={"error": str(err)},
-        ) from err
+        _raise_unless_key_is_good(hass, entry, err)
     else:
         if check.no_credit:
             # The key is good: set up, and say why nothing can be spoken until a top-up.
@@ -103,6 +73,22 @@ async def async_migrate_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bo
     if entry.version == 1:
         migrate_to_profiles(hass, entry)
     return True
+
+
+def _raise_unless_key_is_good(hass: HomeAssistant, entry: AuraConfigEntry, err: AuraError) -> None:
+    """Fail set-up as the error table says; return when the key is good all the same."""
+    row = row_for(err)
+    if row.remedy is Remedy.TOP_UP:
+        async_report_no_credit(hass, entry.entry_id, entry.title)
+        return
+    if row.remedy is Remedy.KEY_IS_GOOD:
+        return  # e.g. a spent limit that resets: each message says why it fails
+    failure = ConfigEntryAuthFailed if row.remedy is Remedy.NEW_KEY else ConfigEntryNotReady
+    raise failure(
+        translation_domain=DOMAIN,
+        translation_key=row.check_key,
+        translation_placeholders=placeholders(err),
+    ) from err
 
 
 def _profiles(entry: AuraConfigEntry) -> dict[str, str]:

@@ -36,12 +36,6 @@ from .aura import (
     AccountCheck,
     AuraClient,
     AuraError,
-    AuthenticationError,
-    CannotConnectError,
-    KeyDisabledError,
-    MissingScopeError,
-    ServerError,
-    SpendingLimitError,
     is_local_host,
     parse_voice_id,
 )
@@ -61,6 +55,7 @@ from .profile_flow import (
     profile_name,
 )
 from .schema import vol
+from .user_errors import UNEXPECTED, row_for
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -106,16 +101,6 @@ def _normalized_url(url: str) -> str | None:
     if parsed.scheme not in ("http", "https") or not parsed.host:
         return None
     return str(parsed).rstrip("/")
-
-
-# What the key form says for each error of the key check (first match wins).
-_FLOW_ERRORS: tuple[tuple[type[AuraError] | tuple[type[AuraError], ...], str], ...] = (
-    (AuthenticationError, "invalid_auth"),
-    (KeyDisabledError, "key_disabled"),
-    (MissingScopeError, "key_without_speech"),
-    (SpendingLimitError, "spending_limit"),
-    ((CannotConnectError, ServerError), "cannot_connect"),
-)
 
 
 def _title(check: AccountCheck, base_url: str) -> str:
@@ -169,10 +154,10 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
         try:
             check = await client.async_validate_key(synthesize_if_unknown=True)
         except AuraError as err:
-            key = next((key for kind, key in _FLOW_ERRORS if isinstance(err, kind)), None)
-            if key is None:
+            key = row_for(err).check_key
+            if key == UNEXPECTED:
                 _LOGGER.debug("Unexpected answer while checking the key: %s", err)
-            return {"base": key or "unexpected_answer"}
+            return {"base": key}
         self._title = _title(check, base_url)
         return {}
 

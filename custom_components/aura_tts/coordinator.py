@@ -18,7 +18,6 @@ from homeassistant.util import dt as dt_util
 from .aura import (
     AuraClient,
     AuraError,
-    AuthenticationError,
     Balance,
     ForbiddenError,
     RateLimitError,
@@ -27,6 +26,7 @@ from .aura import (
 )
 from .const import DOMAIN
 from .low_balance import LowBalanceWarning
+from .user_errors import Remedy, placeholders, row_for
 
 if TYPE_CHECKING:
     from .models import AuraConfigEntry
@@ -120,11 +120,13 @@ class AccountCoordinator(DataUpdateCoordinator[AccountStatus]):
                 self._optional(self._client.async_get_usage(today, now)),
                 self._optional(self._client.async_get_usage(month, now)),
             )
-        except AuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
         except AuraError as err:
+            if (row := row_for(err)).remedy is Remedy.NEW_KEY:
+                raise ConfigEntryAuthFailed(
+                    translation_domain=DOMAIN,
+                    translation_key=row.check_key,
+                    translation_placeholders=placeholders(err),
+                ) from err
             self._failures += 1
             raise UpdateFailed(
                 translation_domain=DOMAIN,

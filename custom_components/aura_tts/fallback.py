@@ -167,24 +167,22 @@ async def or_fallback(
     """
     try:
         sent = bytearray()  # what went out before Aura's first byte: at most the chime
-        failure: HomeAssistantError | None = None
+        failure: AuraError | None = None
         async with contextlib.aclosing(audio):
             try:
                 async for chunk in audio:
                     if not started():
                         sent += chunk
                     yield chunk
-            except HomeAssistantError as err:
-                if started() or (
-                    isinstance(err.__cause__, AuraError) and err.__cause__.callers_fault
-                ):
+            except AuraError as err:
+                if started() or err.callers_fault:
                     raise
                 failure = err
         if failure is None:
             return
         if (joiner := _joiner_after(bytes(sent), lead_in, audio_format)) is None:
             raise failure
-        _LOGGER.warning("%s; %s speaks the message instead", failure, engine_id)
+        _LOGGER.warning("Aura failed (%s); %s speaks the message instead", failure, engine_id)
         fallback = _fallback_audio(hass, engine_id, language, audio_format, text)
         try:
             async with contextlib.aclosing(fallback):

@@ -63,7 +63,7 @@ from .entity import profile_device
 from .fallback import DATA_FALLBACK_MARKS, or_fallback
 from .issues import async_clear_no_credit
 from .models import AuraConfigEntry, AuraRuntimeData
-from .user_errors import react, user_error
+from .user_errors import react, speech_key, user_error
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -238,7 +238,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         fallback = self._profile.get(CONF_FALLBACK)
         # Kept for the fallback: the words Aura has read, and those still to come.
         text = ReplayableText(request.message_gen) if fallback else None
-        audio: AsyncGenerator[bytes] = self._translate_errors(
+        audio: AsyncGenerator[bytes] = self._watch(
             speech.audio(text.reader() if text else request.message_gen, lead_in),
             voice_id,
             speech,
@@ -246,6 +246,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         )
         if text is not None:
             marks = self.hass.data[DATA_FALLBACK_MARKS]
+            # Decides on the library's error, before it is translated below.
             audio = or_fallback(
                 self.hass,
                 audio,
@@ -257,6 +258,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
                 text=text,
                 on_fallback=lambda: marks.async_renew(self._profile_id),
             )
+        audio = _translated(audio, voice_id)
         if plan.convert:
             audio = convert_audio(self.hass, audio, plan.extension, **wanted)
         return TTSAudioResponse(plan.extension, audio)
@@ -274,14 +276,14 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         )
         return response.extension, b"".join([chunk async for chunk in response.data_gen])
 
-    async def _translate_errors(
+    async def _watch(
         self,
         audio: AsyncGenerator[bytes],
         voice_id: str,
         speech: SpeechStream,
         runtime: AuraRuntimeData,
     ) -> AsyncGenerator[bytes]:
-        """Turn client errors into messages a user understands."""
+        """Act on a failure (reauth, repair, health) and on speech paid for; re-raise."""
         # aclosing: when the listener goes away, the requests upstream stop now, not at GC.
         async with contextlib.aclosing(audio):
             try:
@@ -289,9 +291,8 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
                     yield chunk
             except AuraError as err:
                 react(self.hass, self._entry, err)
-                error = user_error(err, voice_id)
-                runtime.health.record_failure(str(error.translation_key), err)
-                raise error from err
+                runtime.health.record_failure(speech_key(err, voice_id), err)
+                raise
             finally:
                 if speech.pieces_accepted:  # speech was paid for: the balance has moved
                     runtime.account.async_speech_made()
@@ -301,3 +302,13 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         runtime.spoken.async_add(len(piece))
         runtime.health.record_success()
         async_clear_no_credit(self.hass, self._entry.entry_id)
+
+
+async def _translated(audio: AsyncGenerator[bytes], voice_id: str) -> AsyncGenerator[bytes]:
+    """Client errors as messages a user understands."""
+    async with contextlib.aclosing(audio):
+        try:
+            async for chunk in audio:
+                yield chunk
+        except AuraError as err:
+            raise user_error(err, voice_id) from err

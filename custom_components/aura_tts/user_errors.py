@@ -1,11 +1,13 @@
-"""What the user reads when speaking fails, and what Home Assistant does about it.
+"""One table for every library error: what the user reads, and what Home Assistant does.
 
-A table maps each typed error of the client to its translated message; one function beside
-it holds the side effects (a reauth flow, the no-credit repair issue).
+Set-up, the config flow, the account coordinator, the TTS entity (and with it the announce
+action) all read :data:`ERROR_TABLE`; adding an error kind is one row here.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import Enum
 from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
@@ -36,64 +38,93 @@ from .aura import (
 from .const import DOMAIN
 from .issues import async_report_no_credit
 
+
+class Remedy(Enum):
+    """What Home Assistant does about an error, besides telling the user."""
+
+    NEW_KEY = "new_key"  # re-authenticate: set-up and polls fail as auth; speech asks for one
+    TOP_UP = "top_up"  # the key is good but the balance is empty: a repair issue says so
+    KEY_IS_GOOD = "key_is_good"  # e.g. a spent limit that resets: set up, each message says
+    NONE = "none"  # nothing to do but say it; set-up tries again later
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRow:
+    """One library error kind and everything Home Assistant makes of it."""
+
+    kind: type[AuraError]
+    speech_key: str  # exceptions.<key>: a message or an action that failed
+    check_key: str  # config.error.<key> of the key form; exceptions.<key> at set-up
+    remedy: Remedy = Remedy.NONE
+
+
+UNEXPECTED: Final = "unexpected_answer"
+RETIRED_KEY: Final = "voice_retired"  # speech_key of a refused Aura 1 voice: it was retired
+
 # First match wins: subclasses before their base classes.
-TRANSLATION_KEYS: Final[tuple[tuple[type[AuraError], str], ...]] = (
-    (AuthenticationError, "invalid_auth"),
-    (InsufficientCreditError, "no_credit"),
-    (KeyDisabledError, "key_disabled"),
-    (MissingScopeError, "key_without_speech"),
-    (SpendingLimitError, "spending_limit"),
-    (ForbiddenError, "forbidden"),
-    (MessageTooLongError, "message_too_long"),
-    (NothingToSayError, "nothing_to_say"),
-    (RateLimitError, "rate_limited"),
-    (TextTooLongError, "text_too_long"),
-    (VoiceRejectedError, "voice_rejected"),  # "voice_retired" for an Aura 1 voice
-    (BadRequestError, "bad_request"),
-    (ServerError, "server_error"),
-    (CannotConnectError, "cannot_connect"),
+ERROR_TABLE: Final[tuple[ErrorRow, ...]] = (
+    ErrorRow(AuthenticationError, "invalid_auth", "invalid_auth", Remedy.NEW_KEY),
+    ErrorRow(InsufficientCreditError, "no_credit", UNEXPECTED, Remedy.TOP_UP),
+    ErrorRow(KeyDisabledError, "key_disabled", "key_disabled", Remedy.NEW_KEY),
+    ErrorRow(MissingScopeError, "key_without_speech", "key_without_speech", Remedy.NEW_KEY),
+    ErrorRow(SpendingLimitError, "spending_limit", "spending_limit", Remedy.KEY_IS_GOOD),
+    ErrorRow(ForbiddenError, "forbidden", UNEXPECTED),
+    ErrorRow(MessageTooLongError, "message_too_long", UNEXPECTED),
+    ErrorRow(NothingToSayError, "nothing_to_say", UNEXPECTED),
+    ErrorRow(RateLimitError, "rate_limited", UNEXPECTED),
+    ErrorRow(TextTooLongError, "text_too_long", UNEXPECTED),
+    ErrorRow(VoiceRejectedError, "voice_rejected", UNEXPECTED),
+    ErrorRow(BadRequestError, "bad_request", UNEXPECTED),
+    ErrorRow(ServerError, "server_error", "cannot_connect"),
+    ErrorRow(CannotConnectError, "cannot_connect", "cannot_connect"),
 )
-FALLBACK_KEY: Final = "unexpected_answer"
-RETIRED_KEY: Final = "voice_retired"
-_NEW_KEY_NEEDED: Final = (AuthenticationError, KeyDisabledError, MissingScopeError)
+_OTHER: Final = ErrorRow(AuraError, UNEXPECTED, UNEXPECTED)
 
 
-def translation_key(err: AuraError, voice_id: str) -> str:
-    """The translation key of the message for ``err``."""
-    key = next((key for kind, key in TRANSLATION_KEYS if isinstance(err, kind)), FALLBACK_KEY)
+def row_for(err: AuraError) -> ErrorRow:
+    """The table's row for ``err``."""
+    return next((row for row in ERROR_TABLE if isinstance(err, row.kind)), _OTHER)
+
+
+def speech_key(err: AuraError, voice_id: str) -> str:
+    """The translation key of the message for ``err`` while speaking with ``voice_id``."""
+    key = row_for(err).speech_key
     voice = parse_voice_id(voice_id)
     if key == "voice_rejected" and voice is not None and voice.generation is Generation.AURA:
         return RETIRED_KEY
     return key
 
 
-def _placeholders(err: AuraError, voice_id: str) -> dict[str, str]:
-    placeholders = {"error": str(err), "voice": voice_id}
+def placeholders(err: AuraError, voice_id: str | None = None) -> dict[str, str]:
+    """What the messages of ``err`` fill in (unused ones are ignored)."""
+    values = {"error": str(err)}
     if isinstance(err, SpendingLimitError):
-        placeholders["limit"] = f"{err.threshold:g} USD" if err.threshold is not None else "?"
+        values["limit"] = f"{err.threshold:g} USD" if err.threshold is not None else "?"
     if isinstance(err, MessageTooLongError):
-        placeholders["limit"] = f"{err.limit:,}"
-    if isinstance(err, VoiceRejectedError):
-        voice = parse_voice_id(voice_id)
-        same = [v.voice_id for v in AURA_2_VOICES if voice and v.name == voice.name]
-        placeholders["suggestion"] = same[0] if same else DEFAULT_VOICE_ID
-    return placeholders
+        values["limit"] = f"{err.limit:,}"
+    if voice_id is not None:
+        values["voice"] = voice_id
+        if isinstance(err, VoiceRejectedError):
+            voice = parse_voice_id(voice_id)
+            same = [v.voice_id for v in AURA_2_VOICES if voice and v.name == voice.name]
+            values["suggestion"] = same[0] if same else DEFAULT_VOICE_ID
+    return values
 
 
 def react(hass: HomeAssistant, entry: ConfigEntry, err: AuraError) -> None:
-    """What Home Assistant does besides telling the user: ask for a key, show a repair."""
-    if isinstance(err, _NEW_KEY_NEEDED):
+    """What Home Assistant does when speaking fails: ask for a key, show a repair."""
+    remedy = row_for(err).remedy
+    if remedy is Remedy.NEW_KEY:
         entry.async_start_reauth(hass)
-    elif isinstance(err, InsufficientCreditError):
+    elif remedy is Remedy.TOP_UP:
         async_report_no_credit(hass, entry.entry_id, entry.title)
 
 
 def user_error(err: AuraError, voice_id: str) -> HomeAssistantError:
-    """The translated exception for ``err``."""
-    key = translation_key(err, voice_id)
+    """The translated exception for ``err`` while speaking with ``voice_id``."""
     error = ServiceValidationError if err.callers_fault else HomeAssistantError
     return error(
         translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=_placeholders(err, voice_id),
+        translation_key=speech_key(err, voice_id),
+        translation_placeholders=placeholders(err, voice_id),
     )
