@@ -15,9 +15,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aura_tts.aura.http import RetryPolicy, Timeouts
-from custom_components.aura_tts.config_flow import key_fingerprint
 from custom_components.aura_tts.const import CONF_BASE_URL, DOMAIN, SUBENTRY_PROFILE
-from custom_components.aura_tts.profile_flow import profile_data
+from custom_components.aura_tts.flow_forms import key_fingerprint, profile_data
 from e2e.e2e_speaker.media_player import Speaker, speakers
 from tests.fake_aimlapi import FakeAimlApi, start
 from tests.speakers import add_players, read_stream

@@ -15,7 +15,7 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.aura_tts.const import DOMAIN, SUBENTRY_PROFILE
-from custom_components.aura_tts.profile_flow import profile_data
+from custom_components.aura_tts.flow_forms import profile_data
 from tests.voice_ids import voice_of
 
 __all__ = [

@@ -29,7 +29,7 @@ from custom_components.aura_tts.announce_volume import END_GRACE, LATE_LIMIT, RE
 from custom_components.aura_tts.aura.chime import CHIMES
 from custom_components.aura_tts.aura.join.mp3 import mp3_seconds
 from custom_components.aura_tts.const import DOMAIN
-from custom_components.aura_tts.profile_flow import profile_data
+from custom_components.aura_tts.flow_forms import profile_data
 from custom_components.aura_tts.schema import vol
 from custom_components.aura_tts.services import DATA_VOLUMES
 from e2e.e2e_speaker.media_player import BASIC, Speaker

@@ -24,7 +24,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.aura_tts.config_flow import key_fingerprint
 from custom_components.aura_tts.const import (
     CONF_BASE_URL,
     CONF_CHIME,
@@ -32,6 +31,7 @@ from custom_components.aura_tts.const import (
     CONF_WARN_BELOW,
     DOMAIN,
 )
+from custom_components.aura_tts.flow_forms import key_fingerprint
 from tests.fake_aimlapi import FakeAimlApi, start
 from tests.helpers import speak, wav_facts
 

@@ -1,9 +1,13 @@
-"""Config flow for Aura TTS: API key (checked before anything is stored), then a voice."""
+"""The flows of Aura TTS: the entry, its options, and its voice profiles (subentries).
+
+The entry: an API key, checked before anything is stored, then a voice. A profile is its
+own TTS entity (and device), named after it, so Assist pipelines and automations pick a
+voice by name. What the forms ask, and how answers are stored, is in flow_forms.py.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-import hashlib
 import logging
 from typing import Any
 
@@ -15,32 +19,27 @@ from homeassistant.config_entries import (
     ConfigSubentryData,
     ConfigSubentryFlow,
     OptionsFlow,
+    SubentryFlowResult,
 )
-from homeassistant.const import CONF_API_KEY
+from homeassistant.const import CONF_API_KEY, CONF_NAME
 from homeassistant.core import callback
-from homeassistant.data_entry_flow import section
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
-from yarl import URL
 
 from .aura import (
     DEFAULT_BASE_URL,
-    DEFAULT_VOICE_ID,
-    AccountCheck,
     AuraClient,
     AuraError,
-    is_local_host,
+    PronunciationError,
+    format_pronunciations,
+    parse_pronunciations,
     parse_voice_id,
 )
 from .const import (
     CONF_BASE_URL,
+    CONF_CHIME,
+    CONF_FALLBACK,
+    CONF_PRONUNCIATIONS,
     CONF_VOICE,
     CONF_WARN_BELOW,
     DEFAULT_WARN_BELOW,
@@ -48,74 +47,24 @@ from .const import (
     SECTION_ADVANCED,
     SUBENTRY_PROFILE,
 )
-from .profile_flow import (
-    VOICE_SELECTOR,
-    ProfileSubentryFlow,
+from .flow_forms import (
+    KEY_SELECTOR,
+    OPTIONS_SCHEMA,
+    VOICE_SCHEMA,
+    entry_title,
+    insecure,
+    key_fingerprint,
+    key_schema,
+    normalized_url,
     profile_data,
     profile_name,
+    profile_schema,
+    without_key,
 )
 from .schema import vol
 from .user_errors import UNEXPECTED, row_for
 
 _LOGGER = logging.getLogger(__name__)
-
-_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-
-
-def key_fingerprint(api_key: str) -> str:
-    """A stable ID for the account's key that does not reveal the key."""
-    return hashlib.sha256(api_key.strip().encode()).hexdigest()[:32]
-
-
-_WARN_BELOW_SELECTOR = NumberSelector(
-    NumberSelectorConfig(
-        min=0, max=10_000, step=0.01, unit_of_measurement="USD", mode=NumberSelectorMode.BOX
-    )
-)
-
-
-_VOICE_SCHEMA = vol.Schema({vol.Required(CONF_VOICE, default=DEFAULT_VOICE_ID): VOICE_SELECTOR})
-_OPTIONS_SCHEMA = vol.Schema({vol.Required(CONF_WARN_BELOW): _WARN_BELOW_SELECTOR})
-
-
-def _key_schema(base_url: str, *, key_required: bool = True) -> vol.Schema:
-    key = vol.Required(CONF_API_KEY) if key_required else vol.Optional(CONF_API_KEY)
-    return vol.Schema(
-        {
-            key: _KEY_SELECTOR,
-            vol.Required(SECTION_ADVANCED): section(
-                vol.Schema({vol.Required(CONF_BASE_URL, default=base_url): _URL_SELECTOR}),
-                {"collapsed": True},
-            ),
-        }
-    )
-
-
-def _normalized_url(url: str) -> str | None:
-    """The server URL without a trailing slash, or None when it is not http(s)."""
-    try:
-        parsed = URL(url.strip())
-    except ValueError:
-        return None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        return None
-    return str(parsed).rstrip("/")
-
-
-def _title(check: AccountCheck, base_url: str) -> str:
-    """A title that tells two accounts apart: the key's name, else its public prefix."""
-    if check.key is not None:
-        return f"Aura TTS ({check.key.name or check.key.prefix})"
-    if base_url != DEFAULT_BASE_URL:
-        return f"Aura TTS ({URL(base_url).host})"
-    return "Aura TTS"
-
-
-def _insecure(base_url: str) -> bool:
-    """Plain http to a host outside the local network: the key would cross it in clear."""
-    url = URL(base_url)
-    return url.scheme == "http" and not is_local_host(url.host or "")
 
 
 class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -158,14 +107,14 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
             if key == UNEXPECTED:
                 _LOGGER.debug("Unexpected answer while checking the key: %s", err)
             return {"base": key}
-        self._title = _title(check, base_url)
+        self._title = entry_title(check, base_url)
         return {}
 
     def _server_errors(self, base_url: str | None) -> dict[str, str]:
         """Form errors of the server URL, before the key is sent anywhere."""
         if base_url is None:
             return {"base": "invalid_url"}
-        if _insecure(base_url) and self._warned_url != base_url:
+        if insecure(base_url) and self._warned_url != base_url:
             self._warned_url = base_url  # the same URL submitted again is the user's choice
             return {"base": "insecure_url"}
         return {}
@@ -178,7 +127,7 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
             # A key already set up is refused before it is sent anywhere.
             await self.async_set_unique_id(key_fingerprint(api_key))
             self._abort_if_unique_id_configured()
-            base_url = _normalized_url(user_input[SECTION_ADVANCED][CONF_BASE_URL])
+            base_url = normalized_url(user_input[SECTION_ADVANCED][CONF_BASE_URL])
             errors = self._server_errors(base_url)
             if not errors:
                 assert base_url is not None
@@ -188,7 +137,7 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._data = {CONF_API_KEY: api_key, CONF_BASE_URL: base_url}
                 return await self.async_step_voice()
         suggested = self.add_suggested_values_to_schema(
-            _key_schema(DEFAULT_BASE_URL), _without_key(user_input)
+            key_schema(DEFAULT_BASE_URL), without_key(user_input)
         )
         return self.async_show_form(step_id="user", data_schema=suggested, errors=errors)
 
@@ -209,7 +158,7 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_create_entry(
                     title=self._title, data=self._data, subentries=[profile]
                 )
-        return self.async_show_form(step_id="voice", data_schema=_VOICE_SCHEMA, errors=errors)
+        return self.async_show_form(step_id="voice", data_schema=VOICE_SCHEMA, errors=errors)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """The key was rejected: ask for a new one."""
@@ -228,7 +177,7 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self._update_key(entry, api_key, entry.data[CONF_BASE_URL])
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Required(CONF_API_KEY): _KEY_SELECTOR}),
+            data_schema=vol.Schema({vol.Required(CONF_API_KEY): KEY_SELECTOR}),
             errors=errors,
         )
 
@@ -240,7 +189,7 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             api_key = (user_input.get(CONF_API_KEY) or "").strip() or entry.data[CONF_API_KEY]
-            base_url = _normalized_url(user_input[SECTION_ADVANCED][CONF_BASE_URL])
+            base_url = normalized_url(user_input[SECTION_ADVANCED][CONF_BASE_URL])
             errors = self._server_errors(base_url)
             if not errors:
                 assert base_url is not None
@@ -248,10 +197,10 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
             if not errors:
                 assert base_url is not None
                 return self._update_key(entry, api_key, base_url)
-        schema = _key_schema(entry.data[CONF_BASE_URL], key_required=False)
+        schema = key_schema(entry.data[CONF_BASE_URL], key_required=False)
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(schema, _without_key(user_input)),
+            data_schema=self.add_suggested_values_to_schema(schema, without_key(user_input)),
             errors=errors,
         )
 
@@ -272,11 +221,6 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_update_reload_and_abort(entry, unique_id=unique_id, data_updates=changes)
 
 
-def _without_key(user_input: dict[str, Any] | None) -> dict[str, Any]:
-    """What the user typed, to show again after an error; never the key itself."""
-    return {k: v for k, v in (user_input or {}).items() if k != CONF_API_KEY}
-
-
 class AuraOptionsFlow(OptionsFlow):
     """Change the balance to warn below (voices are set in their profiles)."""
 
@@ -291,6 +235,79 @@ class AuraOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                _OPTIONS_SCHEMA, {CONF_WARN_BELOW: warn_below}
+                OPTIONS_SCHEMA, {CONF_WARN_BELOW: warn_below}
             ),
         )
+
+
+class ProfileSubentryFlow(ConfigSubentryFlow):
+    """Add a voice profile, or change one."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """A new profile."""
+        return await self._async_form("user", user_input, editing=None)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a profile's name, voice, chime, pronunciations or fallback."""
+        return await self._async_form(
+            "reconfigure", user_input, editing=self._get_reconfigure_subentry().subentry_id
+        )
+
+    async def _async_form(
+        self, step_id: str, user_input: dict[str, Any] | None, editing: str | None
+    ) -> SubentryFlowResult:
+        errors: dict[str, str] = {}
+        placeholders = {"line": ""}
+        if user_input is None:
+            values: dict[str, Any] = {}
+            if editing is not None:
+                subentry = self._get_reconfigure_subentry()
+                values = {**subentry.data, CONF_NAME: subentry.title}
+        else:
+            values = dict(user_input)
+            name = str(values[CONF_NAME]).strip()
+            voice_id = str(values[CONF_VOICE]).strip()
+            fallback = values.get(CONF_FALLBACK) or None
+            if not name:
+                errors[CONF_NAME] = "name_missing"
+            elif self._name_taken(name, editing):
+                errors[CONF_NAME] = "name_taken"
+            if parse_voice_id(voice_id) is None:
+                errors[CONF_VOICE] = "invalid_voice"
+            try:
+                rules = parse_pronunciations(values.get(CONF_PRONUNCIATIONS) or "")
+            except PronunciationError as err:
+                errors[CONF_PRONUNCIATIONS] = "invalid_pronunciation"
+                placeholders["line"] = str(err.line)
+            if fallback is not None and self._is_aura(fallback):
+                errors[CONF_FALLBACK] = "fallback_is_aura"
+            if not errors:
+                data = profile_data(
+                    voice_id, values[CONF_CHIME], format_pronunciations(rules), fallback
+                )
+                if editing is None:
+                    return self.async_create_entry(title=name, data=data)
+                return self.async_update_and_abort(
+                    self._get_entry(), self._get_reconfigure_subentry(), title=name, data=data
+                )
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=profile_schema(values),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    def _name_taken(self, name: str, editing: str | None) -> bool:
+        """Another profile of this entry has the name (in any case): two would look alike."""
+        return any(
+            subentry.title.casefold() == name.casefold()
+            for subentry in self._get_entry().subentries.values()
+            if subentry.subentry_id != editing
+        )
+
+    def _is_aura(self, entity_id: str) -> bool:
+        """An Aura TTS entity cannot stand in: it fails whenever this one does."""
+        entity = er.async_get(self.hass).async_get(entity_id)
+        return entity is not None and entity.platform == DOMAIN

@@ -15,7 +15,7 @@ from .aura import (
     DEFAULT_VOICE_ID,
 )
 from .const import CONF_CHIME, CONF_PRONUNCIATIONS, CONF_VOICE, DOMAIN, SUBENTRY_PROFILE
-from .profile_flow import profile_data, profile_name
+from .flow_forms import profile_data, profile_name
 
 _LOGGER = logging.getLogger(__name__)
 
