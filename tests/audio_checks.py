@@ -5,9 +5,11 @@ No Home Assistant imports: the end-to-end tests (e2e/) use these too.
 
 from __future__ import annotations
 
+import io
 import shutil
 import struct
 import subprocess
+import wave
 
 
 def decoded_seconds(audio: bytes, input_format: str | None = None) -> float:
@@ -87,3 +89,15 @@ def ogg_pages(audio: bytes) -> list[tuple[int, int, int, int]]:
         pages.append((flags, granule, serial, sequence))
         offset += 27 + segments + body
     return pages
+
+
+def wav_facts(data: bytes) -> tuple[int, int, int, float]:
+    """Rate, channels, sample width and duration of a WAV file, read with ``wave``.
+
+    The duration counts the audio bytes actually present: a streamed WAV's header says
+    "unknown length" (0xFFFFFFFF), which ``wave`` takes literally.
+    """
+    with wave.open(io.BytesIO(data)) as reader:
+        rate, channels, width = reader.getframerate(), reader.getnchannels(), reader.getsampwidth()
+        audio = reader.readframes(reader.getnframes())
+    return rate, channels, width, len(audio) / (rate * channels * width)

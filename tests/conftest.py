@@ -5,6 +5,7 @@
 import custom_components  # noqa: F401  # isort: skip
 
 from collections.abc import AsyncGenerator, Generator
+from dataclasses import replace
 from pathlib import Path
 from unittest.mock import patch
 
@@ -14,10 +15,12 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.aura_tts.aura.http import RetryPolicy, Timeouts
+from custom_components.aura_tts.aura import Timeouts
+from custom_components.aura_tts.connection import DATA_CLIENT_TUNING, ClientTuning
 from custom_components.aura_tts.const import CONF_BASE_URL, DOMAIN, SUBENTRY_PROFILE
 from custom_components.aura_tts.flow_forms import key_fingerprint, profile_data
 from e2e.e2e_speaker.media_player import Speaker, speakers
+from tests.aura.clients import QUICK_RETRY, TEST_TIMEOUTS
 from tests.fake_aimlapi import FakeAimlApi, start
 from tests.speakers import add_players, read_stream
 
@@ -37,27 +40,21 @@ def tts_cache_dir(tmp_path: Path) -> Generator[Path]:
         yield cache
 
 
-@pytest.fixture(autouse=True)
-def quick_retries() -> Generator[RetryPolicy]:
-    """Retries as in production but with short waits, so fault tests stay fast.
+# The library tests' quick retries and generous read timeout (see tests.aura.clients).
+TEST_TUNING = ClientTuning(timeouts=TEST_TIMEOUTS, retry=QUICK_RETRY)
 
-    The read timeout stays generous: a busy machine (two Home Assistants on two cores) must
-    not turn a slow answer into a failure. Tests of stalls shorten it themselves
-    (short_read_timeout), with stalls far longer than it.
-    """
-    policy = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=2.0)
-    with (
-        patch("custom_components.aura_tts.aura.client.DEFAULT_RETRY", policy),
-        patch("custom_components.aura_tts.aura.client.DEFAULT_TIMEOUTS", Timeouts(read=15.0)),
-    ):
-        yield policy
+
+@pytest.fixture(autouse=True)
+def client_tuning(hass: HomeAssistant) -> ClientTuning:
+    """Every client the integration makes gets the tests' timeouts and retries."""
+    hass.data[DATA_CLIENT_TUNING] = TEST_TUNING
+    return TEST_TUNING
 
 
 @pytest.fixture
-def short_read_timeout() -> Generator[None]:
+def short_read_timeout(hass: HomeAssistant, client_tuning: ClientTuning) -> None:
     """A 1 s read timeout, for the tests that make the service stall (for 3 s or more)."""
-    with patch("custom_components.aura_tts.aura.client.DEFAULT_TIMEOUTS", Timeouts(read=1.0)):
-        yield
+    hass.data[DATA_CLIENT_TUNING] = replace(client_tuning, timeouts=Timeouts(read=1.0))
 
 
 @pytest.fixture

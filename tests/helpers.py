@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-import io
 from types import MappingProxyType
 from typing import Any
-import wave
 
 from homeassistant.components import tts
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
@@ -27,7 +25,6 @@ __all__ = [
     "speak",
     "tts_audio",
     "voice_of",
-    "wav_facts",
 ]
 
 ENTITY_ID = "tts.aura_tts_speech"  # the profile's device is named "Aura TTS" (conftest)
@@ -82,18 +79,6 @@ async def tts_audio(
     client = await hass_client()
     response = await client.get(url.url)
     return response.status, await response.read()
-
-
-def wav_facts(data: bytes) -> tuple[int, int, int, float]:
-    """Rate, channels, sample width and duration of a WAV file, read with ``wave``.
-
-    The duration counts the audio bytes actually present: a streamed WAV's header says
-    "unknown length" (0xFFFFFFFF), which ``wave`` takes literally.
-    """
-    with wave.open(io.BytesIO(data)) as reader:
-        rate, channels, width = reader.getframerate(), reader.getnchannels(), reader.getsampwidth()
-        audio = reader.readframes(reader.getnframes())
-    return rate, channels, width, len(audio) / (rate * channels * width)
 
 
 async def collect(stream: tts.ResultStream) -> bytes:

@@ -32,8 +32,9 @@ from custom_components.aura_tts.const import (
     DOMAIN,
 )
 from custom_components.aura_tts.flow_forms import key_fingerprint
+from tests.audio_checks import wav_facts
 from tests.fake_aimlapi import FakeAimlApi, start
-from tests.helpers import speak, wav_facts
+from tests.helpers import speak
 
 NEW_KEY = "second-key"
 

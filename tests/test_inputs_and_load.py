@@ -15,9 +15,10 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 
 from custom_components.aura_tts.aura.speech import MAX_MESSAGE_LENGTH
+from tests.audio_checks import wav_facts
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
-from tests.helpers import ENTITY_ID, WAV, collect, speak, wav_facts
+from tests.helpers import ENTITY_ID, WAV, collect, speak
 
 pytestmark = pytest.mark.usefixtures("setup_entry")
 

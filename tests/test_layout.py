@@ -61,3 +61,28 @@ def test_the_front_door_lists_what_it_offers() -> None:
         assert hasattr(aura, name), name
     assert LIBRARY_FILES  # the rules above looked at something
     assert len(INTEGRATION_FILES) > 10
+
+
+TESTS = Path(__file__).resolve().parent
+LIBRARY_TESTS = sorted((TESTS / "aura").glob("*.py"))
+# What a library test may lean on besides the library: HA-free helpers of the test suite.
+HA_FREE_HELPERS = ("tests.aura", "tests.fake_aimlapi", "tests.audio_checks")
+
+
+@pytest.mark.parametrize("path", LIBRARY_TESTS, ids=lambda p: p.name)
+def test_the_library_tests_need_no_home_assistant(path: Path) -> None:
+    """Fails when a test under tests/aura/ imports Home Assistant, the test harness, the
+    integration's Home Assistant half, or a test helper that does (tests.helpers)."""
+    for level, module, line in imports_of(path):
+        name = module or ""
+        where = f"tests/aura/{path.name}:{line} imports {name}"
+        assert level == 0, where  # absolute imports only: the rule reads full names
+        root = name.split(".")[0]
+        assert root not in {"homeassistant", "pytest_homeassistant_custom_component", "e2e"}
+        if root == "custom_components":
+            assert name == "custom_components.aura_tts.aura" or name.startswith(
+                "custom_components.aura_tts.aura."
+            ), where
+        if root == "tests":
+            assert name.startswith(HA_FREE_HELPERS), where
+    assert len(LIBRARY_TESTS) > 8

@@ -208,3 +208,23 @@ def test_every_action_is_described_translated_and_has_an_icon() -> None:
     chimes = services["announce"]["fields"]["chime"]["selector"]["select"]["options"]
     assert tuple(chimes) == CHIME_NAMES
     assert set(chimes) == set(STRINGS["selector"]["chime"]["options"])
+
+
+def test_every_test_the_readme_names_exists() -> None:
+    """A README claim names the test that shows it: fails when a named file is gone (moved
+    without the README) or a named test is not in the file the README says."""
+    readme = (ROOT / "README.md").read_text()
+    # "tests/x.py: test_a, test_b; e2e/y.py: test_c": each path owns the names after it.
+    segments = re.split(r"(?=\b(?:tests|e2e)/[\w/]+\.py)", readme)
+    checked = 0
+    for segment in segments:
+        if not (match := re.match(r"((?:tests|e2e)/[\w/]+\.py)", segment)):
+            continue
+        path = ROOT / match.group(1)
+        assert path.is_file(), match.group(1)
+        claim = segment[match.end() :].split(")", 1)[0]
+        source = path.read_text()
+        for name in re.findall(r"\btest_\w+", claim):
+            assert f"def {name}(" in source, f"{match.group(1)} has no {name}"
+            checked += 1
+    assert checked > 20

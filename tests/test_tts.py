@@ -27,7 +27,7 @@ from sentence_stream import SentenceBoundaryDetector
 
 from custom_components.aura_tts.aura.speech import RUN_LIMIT
 from custom_components.aura_tts.aura.voices import VOICES
-from tests.audio_checks import decoded_seconds, probe
+from tests.audio_checks import decoded_seconds, probe, wav_facts
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds, voice_period
 from tests.helpers import (
@@ -37,7 +37,6 @@ from tests.helpers import (
     collect,
     tts_audio,
     voice_of,
-    wav_facts,
 )
 
 pytestmark = pytest.mark.usefixtures("setup_entry")

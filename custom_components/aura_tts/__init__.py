@@ -6,10 +6,10 @@ from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .aura import AuraClient, AuraError
+from .aura import AuraError
+from .connection import new_client
 from .const import CONF_BASE_URL, DOMAIN
 from .coordinator import AccountCoordinator
 from .fallback import DATA_FALLBACK_MARKS, FallbackMarks
@@ -40,9 +40,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool:
     """Check the key, then set up the TTS entity."""
-    client = AuraClient(
-        async_get_clientsession(hass), entry.data[CONF_API_KEY], entry.data[CONF_BASE_URL]
-    )
+    client = new_client(hass, entry.data[CONF_API_KEY], entry.data[CONF_BASE_URL])
     # Free checks only: a server without them (a gateway) is not paid a synthesis per start.
     try:
         check = await client.async_validate_key()

@@ -24,17 +24,16 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_API_KEY, CONF_NAME
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .aura import (
     DEFAULT_BASE_URL,
-    AuraClient,
     AuraError,
     PronunciationError,
     format_pronunciations,
     parse_pronunciations,
     parse_voice_id,
 )
+from .connection import new_client
 from .const import (
     CONF_BASE_URL,
     CONF_CHIME,
@@ -99,7 +98,7 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
         A key with a zero balance is a good key: the entry is made, and a repair issue says
         to top up (set-up raises it).
         """
-        client = AuraClient(async_get_clientsession(self.hass), api_key, base_url)
+        client = new_client(self.hass, api_key, base_url)
         try:
             check = await client.async_validate_key(synthesize_if_unknown=True)
         except AuraError as err:

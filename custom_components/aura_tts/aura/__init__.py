@@ -37,6 +37,7 @@ from .errors import (
     TextTooLongError,
     VoiceRejectedError,
 )
+from .http import RetryPolicy, Timeouts
 from .join import (
     Joiner,
     joiner_for,
@@ -95,10 +96,12 @@ __all__ = [
     "PronunciationError",
     "RateLimitError",
     "ReplayableText",
+    "RetryPolicy",
     "ServerError",
     "SpeechStream",
     "SpendingLimitError",
     "TextTooLongError",
+    "Timeouts",
     "UnsupportedOutputError",
     "Usage",
     "VoiceRejectedError",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from datetime import datetime, timedelta, timezone
 import itertools
 
@@ -13,7 +12,6 @@ from custom_components.aura_tts.aura.account import missing_endpoint
 from custom_components.aura_tts.aura.audio import WAV_PCM, AudioFormat
 from custom_components.aura_tts.aura.client import (
     NO_RETRY,
-    AuraClient,
     RequestStyle,
     build_tts_body,
 )
@@ -33,21 +31,12 @@ from custom_components.aura_tts.aura.errors import (
 )
 from custom_components.aura_tts.aura.http import RetryPolicy, Timeouts
 from custom_components.aura_tts.aura.text import split_text
+from tests.audio_checks import wav_facts
+from tests.aura.clients import client_for
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
-from tests.helpers import wav_facts
 
 THALIA = "#g1_aura-2-thalia-en"
-
-
-@pytest.fixture
-async def session() -> AsyncGenerator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-def client_for(session: aiohttp.ClientSession, fake_api: FakeAimlApi, **kw: object) -> AuraClient:
-    return AuraClient(session, "test-key", fake_api.url, **kw)  # type: ignore[arg-type]
 
 
 def test_request_bodies_in_both_styles() -> None:
@@ -169,7 +158,7 @@ async def test_stall_ends_with_an_error(
 
 
 async def test_unreachable(session: aiohttp.ClientSession, socket_enabled: None) -> None:
-    client = AuraClient(session, "test-key", "http://127.0.0.1:9")
+    client = client_for(session, "http://127.0.0.1:9")
     with pytest.raises(CannotConnectError):
         await client.async_get_balance()
 
@@ -315,7 +304,7 @@ async def test_refused_connections_are_retried(
     session: aiohttp.ClientSession, socket_enabled: None
 ) -> None:
     """Nothing listening: the request never left, so trying again costs nothing."""
-    client = AuraClient(session, "test-key", "http://127.0.0.1:9", retry=QUICK_RETRY)
+    client = client_for(session, "http://127.0.0.1:9", retry=QUICK_RETRY)
     with pytest.raises(CannotConnectError):
         await client.async_synthesize(THALIA, "Hello there.", WAV_PCM)
     assert client.retries == QUICK_RETRY.attempts - 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from urllib.parse import quote
 
 import aiohttp
@@ -16,19 +15,13 @@ from custom_components.aura_tts.aura.audio_url import (
     check_scheme,
     is_local_host,
 )
-from custom_components.aura_tts.aura.client import AuraClient
 from custom_components.aura_tts.aura.errors import AudioUrlRefusedError, BadResponseError
 from tests.audio_checks import decoded_seconds
+from tests.aura.clients import client_for
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
 
 THALIA = "#g1_aura-2-thalia-en"
-
-
-@pytest.fixture
-async def session() -> AsyncGenerator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 @pytest.mark.parametrize(
@@ -107,7 +100,7 @@ async def test_audio_urls_into_other_networks_are_refused(
 ) -> None:
     """The fake (the configured server) is on loopback: loopback URLs only, nothing else."""
     json_answers(fake_api, audio_url)
-    client = AuraClient(session, "test-key", fake_api.url)
+    client = client_for(session, fake_api)
     with pytest.raises(AudioUrlRefusedError, match="refusing"):
         await client.async_synthesize(THALIA, "Hi.", WAV_PCM)
 
@@ -115,7 +108,7 @@ async def test_audio_urls_into_other_networks_are_refused(
 async def test_a_redirect_is_followed_only_where_the_url_could_go(
     session: aiohttp.ClientSession, fake_api: FakeAimlApi
 ) -> None:
-    client = AuraClient(session, "test-key", fake_api.url)
+    client = client_for(session, fake_api)
     # To the link-local metadata service: refused, and nothing fetched from there.
     json_answers(fake_api, f"{fake_api.url}/redirect?to={quote('http://169.254.169.254/x')}")
     with pytest.raises(AudioUrlRefusedError, match="link-local"):
@@ -138,7 +131,7 @@ async def test_endless_redirects_end(session: aiohttp.ClientSession, fake_api: F
     for _ in range(5):
         url = f"/redirect?to={quote(url)}"
     json_answers(fake_api, fake_api.url + url)
-    client = AuraClient(session, "test-key", fake_api.url)
+    client = client_for(session, fake_api)
     with pytest.raises(AudioUrlRefusedError, match="redirects too often"):
         await client.async_synthesize(THALIA, "Hi.", WAV_PCM)
     assert sum(r.path == "/redirect" for r in fake_api.requests) == 4
@@ -148,6 +141,6 @@ async def test_a_huge_json_answer_is_not_read_whole(
     session: aiohttp.ClientSession, fake_api: FakeAimlApi
 ) -> None:
     fake_api.add_fault("huge_json", size=5 * 1024 * 1024)
-    client = AuraClient(session, "test-key", fake_api.url)
+    client = client_for(session, fake_api)
     with pytest.raises(BadResponseError, match="larger than"):
         await client.async_synthesize(THALIA, "Hi.", WAV_PCM)
