@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 from datetime import timedelta
 import logging
 from typing import Any
@@ -23,12 +24,15 @@ from pytest_homeassistant_custom_component.common import (
     mock_platform,
 )
 
+from custom_components.aura_tts.aura import Timeouts
 from custom_components.aura_tts.aura.chime import CHIMES
+from custom_components.aura_tts.connection import DATA_CLIENT_TUNING
 from custom_components.aura_tts.const import DOMAIN
 from custom_components.aura_tts.fallback import DATA_FALLBACK_MARKS
 from e2e.e2e_speaker.config_flow import E2eSpeakerFlow
 from e2e.e2e_speaker.tts import SECONDS_PER_CHARACTER, FallbackVoice
 from tests.audio_checks import decoded_seconds, flac_test, probe
+from tests.conftest import TEST_TUNING
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
 from tests.helpers import ENTITY_ID, add_profile, change_profile, collect
@@ -222,11 +226,15 @@ async def test_a_later_piece_answering_first_does_not_stop_the_fallback(
     """A long message's first piece fails before its first byte while the look-ahead
     piece after it already has Aura's first byte: nothing of Aura was heard, so the fallback
     speaks it all. Fails if "started" counts pieces Aura accepted rather than audio heard."""
+    # Piece 1 stalls until the client gives up; piece 2 must have answered by then, which
+    # takes more than the module's 1 s read timeout on a loaded machine (ffmpeg renders it).
+    hass.data[DATA_CLIENT_TUNING] = replace(TEST_TUNING, timeouts=Timeouts(read=4.0))
     if voice:
-        await change_profile(hass, setup_entry, voice=voice)
+        await change_profile(hass, setup_entry, voice=voice)  # reloads: a new client
+    else:
+        await hass.config_entries.async_reload(setup_entry.entry_id)
     message = first + rest * 120  # two requests (2,000 characters each at most)
-    # Piece 1 stalls until the client gives up (about 2 s): piece 2 answers long before.
-    fake_api.add_fault("stall", seconds=5.0, count=None, text=first.split()[0])
+    fake_api.add_fault("stall", seconds=6.0, count=None, text=first.split()[0])
     audio = await speak(hass, message, {"preferred_format": audio_format})
     requests = fake_api.tts_requests()
     assert any(r.status == 200 and r.first_byte is not None for r in requests)  # piece 2

@@ -13,7 +13,6 @@ from .connection import new_client
 from .const import CONF_BASE_URL, DOMAIN
 from .coordinator import AccountCoordinator
 from .fallback import DATA_FALLBACK_MARKS, FallbackMarks
-from .health import ServiceHealth
 from .issues import (
     async_clear_low_balance,
     async_clear_no_credit,
@@ -21,9 +20,8 @@ from .issues import (
 )
 from .low_balance import DATA_BELOW
 from .migration import migrate_to_profiles
-from .models import AuraConfigEntry, AuraRuntimeData
+from .models import AuraConfigEntry, AuraRuntimeData, ServiceHealth, SpokenCharacters
 from .services import async_setup_services
-from .spoken import SpokenCharacters
 from .user_errors import Remedy, placeholders, row_for
 
 PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.TTS]
