@@ -3,12 +3,14 @@
 One file per chime and per compressed format and rate Aura can be asked for (FLAC at each
 of its rates, mp3, Ogg Opus, AAC), made from the samples custom_components/aura_tts/aura/chime.py
 computes, so every format plays the same sound. WAV needs no file: it is made on the spot.
+Also the silent files aura/silence.py cuts its mp3, AAC and Opus silence from.
 
     scripts/py314 sh -c '$AURA_VENVS/test/bin/python scripts/make_chimes.py'
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 import subprocess
 
 from custom_components.aura_tts.aura.audio import ENCODINGS, AudioFormat
@@ -18,6 +20,11 @@ from custom_components.aura_tts.aura.chime import (
     CHIMES,
     bundled_path,
     chime_pcm,
+)
+from custom_components.aura_tts.aura.silence import (
+    CUT_FROM_BUNDLED,
+    MAX_SILENCE_MS,
+    silence_path,
 )
 
 # Encoder settings near what Aura's own answers use; -bitexact keeps the files free of
@@ -39,8 +46,8 @@ def formats() -> list[AudioFormat]:
     ]
 
 
-def encode(name: str, audio_format: AudioFormat) -> bytes:
-    """The chime ``name`` in ``audio_format``, encoded by ffmpeg."""
+def encode(pcm: bytes, audio_format: AudioFormat) -> bytes:
+    """16-bit mono ``pcm`` in ``audio_format``, encoded by ffmpeg."""
     rate = audio_format.effective_sample_rate
     command = [
         "ffmpeg", "-hide_banner", "-loglevel", "error",
@@ -48,9 +55,7 @@ def encode(name: str, audio_format: AudioFormat) -> bytes:
         "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact",
         *ENCODER_ARGS[audio_format.encoding], "-f", _muxer(audio_format), "-",
     ]  # fmt: skip
-    return subprocess.run(
-        command, input=chime_pcm(name, rate), capture_output=True, check=True
-    ).stdout
+    return subprocess.run(command, input=pcm, capture_output=True, check=True).stdout
 
 
 def _muxer(audio_format: AudioFormat) -> str:
@@ -58,15 +63,29 @@ def _muxer(audio_format: AudioFormat) -> str:
 
 
 def main() -> None:
-    """Write every chime file, replacing what is there."""
+    """Write every chime file and the silent files, replacing what is there."""
     CHIME_DIR.mkdir(exist_ok=True)
     for old in CHIME_DIR.iterdir():
         old.unlink()
+    written: list[Path] = []
     for name in CHIMES:
         for audio_format in formats():
             path = bundled_path(name, audio_format)
-            path.write_bytes(encode(name, audio_format))
-            print(f"{path.relative_to(CHIME_DIR.parent)}: {path.stat().st_size:,} bytes")
+            path.write_bytes(
+                encode(chime_pcm(name, audio_format.effective_sample_rate), audio_format)
+            )
+            written.append(path)
+    # Silence for the formats aura/silence.py cuts frames from (FLAC and PCM it writes
+    # itself): a little over its longest silence, encoder priming included.
+    for audio_format in formats():
+        if audio_format.encoding in CUT_FROM_BUNDLED:
+            rate = audio_format.effective_sample_rate
+            path = silence_path(audio_format)
+            seconds = MAX_SILENCE_MS / 1000 + 0.25
+            path.write_bytes(encode(bytes(2 * round(seconds * rate)), audio_format))
+            written.append(path)
+    for path in written:
+        print(f"{path.relative_to(CHIME_DIR.parent)}: {path.stat().st_size:,} bytes")
 
 
 if __name__ == "__main__":

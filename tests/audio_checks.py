@@ -5,15 +5,31 @@ No Home Assistant imports: the end-to-end tests (e2e/) use these too.
 
 from __future__ import annotations
 
+from array import array
 import io
 import shutil
 import struct
 import subprocess
 import wave
 
+DECODE_RATE = 24000
+
 
 def decoded_seconds(audio: bytes, input_format: str | None = None) -> float:
-    """Duration of any audio file, as ffmpeg decodes it (to 16-bit mono PCM at 24 kHz).
+    """Duration of any audio file, as ffmpeg decodes it (see decoded_pcm)."""
+    return len(decoded_pcm(audio, input_format)) / 2 / DECODE_RATE
+
+
+def leading_silence_seconds(audio: bytes, below_dbfs: float = -60.0) -> float:
+    """How long the decoded audio stays below ``below_dbfs`` from its start."""
+    limit = 32768 * 10 ** (below_dbfs / 20)
+    samples = array("h", decoded_pcm(audio))
+    loud = next((i for i, sample in enumerate(samples) if abs(sample) >= limit), len(samples))
+    return loud / DECODE_RATE
+
+
+def decoded_pcm(audio: bytes, input_format: str | None = None) -> bytes:
+    """Any audio file as ffmpeg decodes it: 16-bit mono PCM at DECODE_RATE.
 
     Raises CalledProcessError when ffmpeg reports any error while decoding. One exception: a
     streamed WAV (its header says "unknown length", 0xFFFFFFFF, as Home Assistant's own
@@ -25,7 +41,7 @@ def decoded_seconds(audio: bytes, input_format: str | None = None) -> float:
     command += [] if streamed_wav else ["-xerror"]
     if input_format:
         command += ["-f", input_format]
-    command += ["-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", "24000", "pipe:1"]
+    command += ["-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", str(DECODE_RATE), "pipe:1"]
     result = subprocess.run(command, input=audio, capture_output=True, check=True)
     problems = [
         line
@@ -34,7 +50,7 @@ def decoded_seconds(audio: bytes, input_format: str | None = None) -> float:
     ]
     if problems:
         raise subprocess.CalledProcessError(1, command, result.stdout, result.stderr)
-    return len(result.stdout) / 48000
+    return result.stdout
 
 
 def probe(audio: bytes) -> dict[str, str]:

@@ -31,7 +31,7 @@ from custom_components.aura_tts.const import DOMAIN
 from custom_components.aura_tts.fallback import DATA_FALLBACK_MARKS
 from e2e.e2e_speaker.config_flow import E2eSpeakerFlow
 from e2e.e2e_speaker.tts import SECONDS_PER_CHARACTER, FallbackVoice
-from tests.audio_checks import decoded_seconds, flac_test, probe
+from tests.audio_checks import decoded_seconds, flac_test, leading_silence_seconds, probe
 from tests.conftest import TEST_TUNING
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
@@ -170,6 +170,31 @@ async def test_the_fallback_speaks_in_every_format_after_a_chime_or_not(
     expected += len(message) * SECONDS_PER_CHARACTER
     assert decoded_seconds(audio) == pytest.approx(expected, abs=0.15)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("audio_format", list(FORMATS))
+async def test_the_fallback_keeps_the_silence_before_and_the_chime_after(
+    hass: HomeAssistant,
+    fake_api: FakeAimlApi,
+    setup_entry: MockConfigEntry,
+    fallback_voice: FallbackVoice,
+    audio_format: str,
+) -> None:
+    """Silence and a chime went out before Aura failed; the fallback's words join them and
+    the chime after the words follows the fallback's. Fails if the chime after is lost when
+    the fallback speaks, if the fallback's file is passed through as it is (a second file
+    in the stream), or if the silence is dropped. Spanish."""
+    await change_profile(hass, setup_entry, voice="#g1_aura-2-celeste-es")
+    make_fail(fake_api, "service down")
+    options = {"preferred_format": audio_format, "silence": 500, "chime_after": "bell"}
+    audio = await speak(hass, TIMBRE, options)
+    assert fallback_voice.spoken == [("es", TIMBRE)]
+    assert probe(audio)["codec_name"] == FORMATS[audio_format]
+    if audio_format == "flac":
+        flac_test(audio)
+    assert leading_silence_seconds(audio) >= 0.48
+    expected = 0.5 + len(TIMBRE) * SECONDS_PER_CHARACTER + CHIMES["bell"].length
+    assert decoded_seconds(audio) == pytest.approx(expected, abs=0.2)
 
 
 @pytest.mark.parametrize(("language", "voice"), [("en", None), ("es", "#g1_aura-2-celeste-es")])

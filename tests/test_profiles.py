@@ -152,6 +152,26 @@ async def test_editing_a_profile_keeps_its_entity_and_changes_its_voice(
     assert decoded_seconds(audio) == pytest.approx(expected, abs=0.15)
 
 
+async def test_the_profile_form_keeps_silence_and_the_chime_after(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    """Fails if the form drops the new settings, stores their "none" values (which would
+    change every other profile's cache keys), or does not show them again on Edit."""
+    [profile] = setup_entry.subentries.values()
+    form = await _profile_form(hass, setup_entry, profile.subentry_id)
+    values = {"name": "Aura TTS", "voice": "#g1_aura-2-thalia-en", "chime": "off"}
+    await _submit(hass, form, {**values, "silence": 500, "chime_after": "bell"})
+    data = setup_entry.subentries[profile.subentry_id].data
+    assert (data["silence"], data["chime_after"]) == (500, "bell")
+    form = await _profile_form(hass, setup_entry, profile.subentry_id)
+    shown = {str(key): key.default() for key in form["data_schema"].schema if callable(key.default)}
+    assert (shown["silence"], shown["chime_after"]) == (500, "bell")
+    await _submit(hass, form, {**values, "silence": 0, "chime_after": "off"})
+    data = setup_entry.subentries[profile.subentry_id].data
+    assert "silence" not in data
+    assert "chime_after" not in data
+
+
 async def test_removing_a_profile_removes_its_entity_and_device(
     hass: HomeAssistant, setup_entry: MockConfigEntry
 ) -> None:

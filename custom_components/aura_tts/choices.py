@@ -1,4 +1,4 @@
-"""What a message is spoken with: its voice and its chime, checked before anything is paid.
+"""What a message is spoken with: its voice, silence and chimes, checked before anything is paid.
 
 Shared by the TTS entity and the announce action, so both refuse the same things with the
 same translated messages.
@@ -15,10 +15,21 @@ from homeassistant.exceptions import ServiceValidationError
 from .aura import (
     CHIME_NAMES,
     CHIME_OFF,
+    MAX_SILENCE_MS,
     parse_voice_id,
     stand_in_voice,
 )
-from .const import ATTR_CHIME, ATTR_VOICE, CONF_CHIME, DEFAULT_VOICE, DOMAIN
+from .const import (
+    ATTR_CHIME,
+    ATTR_CHIME_AFTER,
+    ATTR_SILENCE,
+    ATTR_VOICE,
+    CONF_CHIME,
+    CONF_CHIME_AFTER,
+    CONF_SILENCE,
+    DEFAULT_VOICE,
+    DOMAIN,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,23 +67,55 @@ def choose_voice(options: dict[str, Any], language: str, configured: str) -> Voi
     return VoiceChoice(stand_in.voice_id, stands_in_for=voice_id)
 
 
-def with_profile_chime(options: dict[str, Any], profile: Mapping[str, Any]) -> dict[str, Any]:
-    """``options`` with the profile's chime, unless they name one (or the profile has none).
+@dataclass(frozen=True, slots=True)
+class Sounds:
+    """What is heard besides the words: silence and a chime before them, a chime after."""
 
-    Only tts.speak and announcements get the profile's chime. An Assist answer never does,
-    whatever device runs the pipeline: Home Assistant gives the engine no sign of a pipeline
-    (the browser's and the companion app's send no audio settings at all), so the chime is
-    added where a message is known to be one, not left out where an answer seems to be one.
+    silence_ms: int = 0
+    chime: str = CHIME_OFF
+    chime_after: str = CHIME_OFF
+
+    @property
+    def lead_in(self) -> bool:
+        """Whether anything goes out before the words."""
+        return self.silence_ms > 0 or self.chime != CHIME_OFF
+
+
+# Option (a call may name it) -> the profile setting it defaults to, and its "none" value.
+_PROFILE_SOUNDS = (
+    (ATTR_SILENCE, CONF_SILENCE, 0),
+    (ATTR_CHIME, CONF_CHIME, CHIME_OFF),
+    (ATTR_CHIME_AFTER, CONF_CHIME_AFTER, CHIME_OFF),
+)
+
+
+def with_profile_sounds(options: dict[str, Any], profile: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` with the profile's silence and chimes, except those the options name.
+
+    Only tts.speak and announcements get them. An Assist answer never does, whatever device
+    runs the pipeline: Home Assistant gives the engine no sign of a pipeline (the browser's
+    and the companion app's send no audio settings at all), so the sounds are added where a
+    message is known to be one, not left out where an answer seems to be one.
     """
-    chime = profile.get(CONF_CHIME, CHIME_OFF)
-    if ATTR_CHIME in options or chime == CHIME_OFF:
-        return options
-    return {**options, ATTR_CHIME: chime}
+    added = {
+        option: profile[setting]
+        for option, setting, none in _PROFILE_SOUNDS
+        if option not in options and profile.get(setting, none) != none
+    }
+    return {**options, **added} if added else options
 
 
-def choose_chime(options: dict[str, Any]) -> str:
-    """The chime to play first: the one named in the options (see with_profile_chime)."""
-    name = str(options.get(ATTR_CHIME) or CHIME_OFF)
+def choose_sounds(options: dict[str, Any]) -> Sounds:
+    """The silence and chimes the options name (see with_profile_sounds), checked."""
+    return Sounds(
+        silence_ms=_silence(options.get(ATTR_SILENCE)),
+        chime=_chime(options.get(ATTR_CHIME)),
+        chime_after=_chime(options.get(ATTR_CHIME_AFTER)),
+    )
+
+
+def _chime(value: Any) -> str:
+    name = str(value or CHIME_OFF)
     if name not in CHIME_NAMES:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -80,3 +123,18 @@ def choose_chime(options: dict[str, Any]) -> str:
             translation_placeholders={"chime": name, "chimes": ", ".join(CHIME_NAMES)},
         )
     return name
+
+
+def _silence(value: Any) -> int:
+    """Milliseconds of silence; a number from YAML may come as text."""
+    try:
+        milliseconds = int(value or 0)
+    except (TypeError, ValueError):
+        milliseconds = -1
+    if not 0 <= milliseconds <= MAX_SILENCE_MS:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_silence",
+            translation_placeholders={"silence": str(value), "max": str(MAX_SILENCE_MS)},
+        )
+    return milliseconds

@@ -26,6 +26,7 @@ from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 
 from .aura import (
+    CHIME_OFF,
     DEFAULT_BASE_URL,
     AuraError,
     PronunciationError,
@@ -37,8 +38,10 @@ from .connection import new_client
 from .const import (
     CONF_BASE_URL,
     CONF_CHIME,
+    CONF_CHIME_AFTER,
     CONF_FALLBACK,
     CONF_PRONUNCIATIONS,
+    CONF_SILENCE,
     CONF_VOICE,
     CONF_WARN_BELOW,
     DEFAULT_WARN_BELOW,
@@ -284,7 +287,12 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
                 errors[CONF_FALLBACK] = "fallback_is_aura"
             if not errors:
                 data = profile_data(
-                    voice_id, values[CONF_CHIME], format_pronunciations(rules), fallback
+                    voice_id,
+                    values[CONF_CHIME],
+                    format_pronunciations(rules),
+                    fallback,
+                    silence=int(values.get(CONF_SILENCE) or 0),
+                    chime_after=values.get(CONF_CHIME_AFTER, CHIME_OFF),
                 )
                 if editing is None:
                     return self.async_create_entry(title=name, data=data)

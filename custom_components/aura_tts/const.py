@@ -7,12 +7,16 @@ CONF_BASE_URL: Final = "base_url"
 CONF_VOICE: Final = "voice"
 CONF_WARN_BELOW: Final = "warn_below"
 CONF_CHIME: Final = "chime"
+CONF_CHIME_AFTER: Final = "chime_after"
+CONF_SILENCE: Final = "silence"  # milliseconds before the chime and the words
 CONF_PRONUNCIATIONS: Final = "pronunciations"
 CONF_FALLBACK: Final = "fallback"
 DEFAULT_WARN_BELOW: Final = 1.0  # USD
 SECTION_ADVANCED: Final = "advanced"
 ATTR_VOICE: Final = "voice"
 ATTR_CHIME: Final = "chime"
+ATTR_CHIME_AFTER: Final = "chime_after"
+ATTR_SILENCE: Final = "silence"
 EVENT_LOW_BALANCE: Final = f"{DOMAIN}_low_balance"
 SUBENTRY_PROFILE: Final = "profile"  # a voice profile (config subentry type)
 # The announce action.

@@ -135,11 +135,14 @@ async def _fallback_audio(
             yield chunk
 
 
-def _joiner_after(sent: bytes, lead_in: bytes | None, audio_format: AudioFormat) -> Joiner | None:
+def _joiner_after(
+    sent: bytes, lead_in: bytes | None, audio_format: AudioFormat, *, tail: bool
+) -> Joiner | None:
     """A joiner at the point the stream has reached; None if that cannot be known."""
     joiner = joiner_for(audio_format)
     if not sent:
-        joiner.single = True  # nothing sent yet: the fallback's file goes out as it is
+        # Nothing sent yet: the fallback's file goes out as it is, unless a tail follows it.
+        joiner.single = not tail
         return joiner
     # The chime went out as the first piece: a fresh joiner fed it is where the stream is.
     if lead_in is not None and joiner.feed(lead_in) + joiner.end_piece() == sent:
@@ -156,13 +159,15 @@ async def or_fallback(
     language: str,
     audio_format: AudioFormat,
     lead_in: bytes | None,
+    tail: bytes | None,
     text: ReplayableText,
     on_fallback: Callable[[], None],
 ) -> AsyncGenerator[bytes]:
     """Aura's audio; if Aura fails before its first byte, the fallback's in its place.
 
     ``started`` tells whether Aura's first byte has come. A chime already sent (``lead_in``)
-    stays: the fallback's audio is joined after it, as a second piece. ``text`` is the
+    stays: the fallback's audio is joined after it, as a second piece, and ``tail`` (a chime
+    after the words) after the fallback's audio. ``text`` is the
     message Aura reads, kept for the fallback; it is closed when the audio ends.
     """
     try:
@@ -180,7 +185,8 @@ async def or_fallback(
                 failure = err
         if failure is None:
             return
-        if (joiner := _joiner_after(bytes(sent), lead_in, audio_format)) is None:
+        joiner = _joiner_after(bytes(sent), lead_in, audio_format, tail=tail is not None)
+        if joiner is None:
             raise failure
         _LOGGER.warning("Aura failed (%s); %s speaks the message instead", failure, engine_id)
         fallback = _fallback_audio(hass, engine_id, language, audio_format, text)
@@ -189,12 +195,15 @@ async def or_fallback(
                 async for chunk in fallback:
                     if data := joiner.feed(chunk):
                         yield data
-                tail = joiner.end_piece() + joiner.finish()
+                end = joiner.end_piece()
+                if tail:
+                    end += joiner.feed(tail) + joiner.end_piece()
+                end += joiner.finish()
         except Exception as err:
             _LOGGER.warning("The fallback %s failed too: %s", engine_id, err)
             raise failure from err
         on_fallback()
-        if tail:
-            yield tail
+        if end:
+            yield end
     finally:
         await text.aclose()  # the source of the text is read no more

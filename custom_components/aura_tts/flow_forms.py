@@ -32,6 +32,7 @@ from .aura import (
     CHIME_OFF,
     DEFAULT_BASE_URL,
     DEFAULT_VOICE_ID,
+    MAX_SILENCE_MS,
     VOICES,
     AccountCheck,
     is_local_host,
@@ -40,8 +41,10 @@ from .aura import (
 from .const import (
     CONF_BASE_URL,
     CONF_CHIME,
+    CONF_CHIME_AFTER,
     CONF_FALLBACK,
     CONF_PRONUNCIATIONS,
+    CONF_SILENCE,
     CONF_VOICE,
     CONF_WARN_BELOW,
     SECTION_ADVANCED,
@@ -61,6 +64,11 @@ _CHIME_SELECTOR = SelectSelector(
     )
 )
 _FALLBACK_SELECTOR = EntitySelector(EntitySelectorConfig(domain=Platform.TTS))
+_SILENCE_SELECTOR = NumberSelector(
+    NumberSelectorConfig(
+        min=0, max=MAX_SILENCE_MS, step=50, unit_of_measurement="ms", mode=NumberSelectorMode.BOX
+    )
+)
 
 
 def profile_name(voice_id: str) -> str:
@@ -78,6 +86,10 @@ def profile_schema(values: dict[str, Any]) -> vol.Schema:
                 VOICE_SELECTOR
             ),
             vol.Required(CONF_CHIME, default=values.get(CONF_CHIME, CHIME_OFF)): _CHIME_SELECTOR,
+            vol.Required(
+                CONF_CHIME_AFTER, default=values.get(CONF_CHIME_AFTER, CHIME_OFF)
+            ): _CHIME_SELECTOR,
+            vol.Required(CONF_SILENCE, default=values.get(CONF_SILENCE, 0)): _SILENCE_SELECTOR,
             vol.Optional(
                 CONF_PRONUNCIATIONS,
                 description={"suggested_value": values.get(CONF_PRONUNCIATIONS, "")},
@@ -155,10 +167,20 @@ def without_key(user_input: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def profile_data(
-    voice_id: str, chime: str = CHIME_OFF, pronunciations: str = "", fallback: str | None = None
+    voice_id: str,
+    chime: str = CHIME_OFF,
+    pronunciations: str = "",
+    fallback: str | None = None,
+    *,
+    silence: int = 0,
+    chime_after: str = CHIME_OFF,
 ) -> dict[str, Any]:
     """A profile's settings as stored: only what is set, so the cache keys stay short."""
     data: dict[str, Any] = {CONF_VOICE: voice_id, CONF_CHIME: chime}
+    if silence:
+        data[CONF_SILENCE] = silence
+    if chime_after != CHIME_OFF:
+        data[CONF_CHIME_AFTER] = chime_after
     if pronunciations:
         data[CONF_PRONUNCIATIONS] = pronunciations
     if fallback:

@@ -36,17 +36,19 @@ from homeassistant.util.hass_dict import HassKey
 
 from .announce_volume import AnnouncementVolumes, VolumeHold
 from .aura import (
-    CHIME_OFF,
     DEFAULT_VOICE_ID,
+    MAX_SILENCE_MS,
     mp3_seconds,
     supported_languages,
 )
-from .choices import choose_chime, choose_voice, with_profile_chime
+from .choices import choose_sounds, choose_voice, with_profile_sounds
 from .const import (
     ATTR_CHIME,
+    ATTR_CHIME_AFTER,
     ATTR_LANGUAGE,
     ATTR_MESSAGE,
     ATTR_PROFILE,
+    ATTR_SILENCE,
     ATTR_VOICE,
     ATTR_VOLUME,
     CONF_VOICE,
@@ -69,6 +71,8 @@ ANNOUNCE_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_VOICE): cv.string,
         vol.Optional(ATTR_LANGUAGE): cv.string,
         vol.Optional(ATTR_CHIME): cv.string,
+        vol.Optional(ATTR_CHIME_AFTER): cv.string,
+        vol.Optional(ATTR_SILENCE): vol.All(vol.Coerce(int), vol.Range(min=0, max=MAX_SILENCE_MS)),
         vol.Optional(ATTR_VOLUME): vol.All(vol.Coerce(float), vol.Range(min=0, max=1)),
     }
 )
@@ -88,9 +92,9 @@ async def _async_announce(call: ServiceCall) -> None:
     engine, profile = _speaker(hass, call.data.get(ATTR_PROFILE))
     players = await _players(call)
     stream = _result_stream(hass, engine, profile, call.data)
-    chime = choose_chime(stream.options) != CHIME_OFF
+    lead_in = choose_sounds(stream.options).lead_in
     stream.async_set_message(call.data[ATTR_MESSAGE])  # synthesis starts now
-    audio = _Audio(chime)
+    audio = _Audio(lead_in)
     reading = hass.async_create_background_task(
         audio.async_read(stream), f"{DOMAIN} announcement audio"
     )
@@ -186,13 +190,14 @@ def _result_stream(
             translation_key="unsupported_language",
             translation_placeholders={"language": language},
         )
-    options = {name: data[name] for name in (ATTR_VOICE, ATTR_CHIME) if name in data}
-    stream = tts.async_create_stream(hass, engine, language, with_profile_chime(options, profile))
+    named = (ATTR_VOICE, ATTR_CHIME, ATTR_CHIME_AFTER, ATTR_SILENCE)
+    options = {name: data[name] for name in named if name in data}
+    stream = tts.async_create_stream(hass, engine, language, with_profile_sounds(options, profile))
     # The entity makes these checks too, but only once a player asks for the audio: made
-    # here, a wrong voice or chime fails the action before any player is touched.
+    # here, a wrong voice, chime or silence fails the action before any player is touched.
     configured_voice = str(profile.get(CONF_VOICE) or DEFAULT_VOICE_ID)
     choose_voice(stream.options, str(stream.language), configured_voice)
-    choose_chime(stream.options)
+    choose_sounds(stream.options)
     return stream
 
 
@@ -229,11 +234,11 @@ async def _play(hass: HomeAssistant, call: ServiceCall, players: list[str], medi
 class _Audio:
     """The announcement's audio, read as the players read it: when speech starts, its length.
 
-    With a chime, the stream's first chunk is the chime (SpeechStream sends it as one chunk)
-    and the speech has started with the second.
+    With a lead-in (silence, a chime), the stream's first chunk is the lead-in (SpeechStream
+    sends it as one chunk) and the speech has started with the second.
     """
 
-    chime: bool
+    lead_in: bool
     started: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -255,7 +260,7 @@ class _Audio:
             async for chunk in stream.async_stream_result():
                 data += chunk
                 chunks += 1
-                if chunks > self.chime and not self.started.done():
+                if chunks > self.lead_in and not self.started.done():
                     self.started.set_result(None)
         except Exception as err:  # noqa: BLE001 - the action raises it, or it is logged
             if self.started.done():

@@ -36,19 +36,24 @@ from .aura import (
     UnsupportedOutputError,
     chime_audio,
     default_language_of,
+    joined,
     plan_output,
     pronouncer,
+    silence_audio,
     supported_languages,
     voices_for_language,
 )
 from .choices import (
-    choose_chime,
+    Sounds,
+    choose_sounds,
     choose_voice,
-    with_profile_chime,
+    with_profile_sounds,
 )
 from .const import (
     AFTER_FALLBACK,
     ATTR_CHIME,
+    ATTR_CHIME_AFTER,
+    ATTR_SILENCE,
     ATTR_VOICE,
     CONF_FALLBACK,
     CONF_PRONUNCIATIONS,
@@ -106,6 +111,8 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
     _attr_supported_options = [  # noqa: RUF012 - Home Assistant declares it an instance attribute
         ATTR_VOICE,
         ATTR_CHIME,
+        ATTR_CHIME_AFTER,
+        ATTR_SILENCE,
         ATTR_PREFERRED_FORMAT,
         ATTR_PREFERRED_SAMPLE_RATE,
         ATTR_PREFERRED_SAMPLE_CHANNELS,
@@ -121,7 +128,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         # refuses an engine whose name is None, so the entity cannot take the device's name.
         self._attr_device_info = profile_device(profile)
         self._stand_ins_logged: set[tuple[str, str]] = set()
-        self._chimes: dict[tuple[str, AudioFormat], bytes] = {}
+        self._sounds: dict[tuple[Sounds, AudioFormat], tuple[bytes | None, bytes | None]] = {}
 
     @property
     def _profile(self) -> Mapping[str, Any]:
@@ -167,7 +174,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
             message,
             cache,
             language,
-            with_profile_chime(options or {}, self._profile),
+            with_profile_sounds(options or {}, self._profile),
         )
 
     @callback
@@ -188,20 +195,19 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
             )
         return choice.voice_id
 
-    async def _lead_in(self, name: str, audio_format: AudioFormat) -> bytes | None:
-        """The chime's audio in ``audio_format`` (read once, then kept); None for none."""
-        if name == CHIME_OFF:
-            return None
-        key = (name, audio_format)
-        if (audio := self._chimes.get(key)) is None:
-            try:
-                audio = await self.hass.async_add_executor_job(chime_audio, name, audio_format)
-            except NoChimeError as err:
-                # The words matter more than the chime: speak them, and say why it is missing.
-                _LOGGER.warning("Speaking without the %s chime: %s", name, err)
-                return None
-            self._chimes[key] = audio
-        return audio
+    async def _sounds_of(
+        self, options: dict[str, Any], audio_format: AudioFormat
+    ) -> tuple[bytes | None, bytes | None]:
+        """The audio before the words (silence, chime) and after them (a chime), if any.
+
+        Made once per format (the compressed ones are read from files), then kept.
+        """
+        sounds = choose_sounds(options)
+        key = (sounds, audio_format)
+        if (made := self._sounds.get(key)) is None:
+            made = await self.hass.async_add_executor_job(_sounds_audio, sounds, audio_format)
+            self._sounds[key] = made
+        return made
 
     @staticmethod
     def _plan_for(options: dict[str, Any]) -> tuple[OutputPlan, dict[str, int | None]]:
@@ -224,7 +230,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         """Stream audio for a text stream (Assist) or a single message (tts.speak)."""
         voice_id = self._voice_for(request.options, request.language)
         plan, wanted = self._plan_for(request.options)
-        lead_in = await self._lead_in(choose_chime(request.options), plan.request)
+        lead_in, tail = await self._sounds_of(request.options, plan.request)
         # Held by this message: a reload (a profile added) deletes the entry's runtime data
         # while it may still be spoken.
         runtime = self._entry.runtime_data
@@ -239,7 +245,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         # Kept for the fallback: the words Aura has read, and those still to come.
         text = ReplayableText(request.message_gen) if fallback else None
         audio: AsyncGenerator[bytes] = self._watch(
-            speech.audio(text.reader() if text else request.message_gen, lead_in),
+            speech.audio(text.reader() if text else request.message_gen, lead_in, tail),
             voice_id,
             speech,
             runtime,
@@ -255,6 +261,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
                 language=request.language,
                 audio_format=plan.request,
                 lead_in=lead_in,
+                tail=tail,
                 text=text,
                 on_fallback=lambda: marks.async_renew(self._profile_id),
             )
@@ -312,3 +319,24 @@ async def _translated(audio: AsyncGenerator[bytes], voice_id: str) -> AsyncGener
                 yield chunk
         except AuraError as err:
             raise user_error(err, voice_id) from err
+
+
+def _sounds_audio(sounds: Sounds, audio_format: AudioFormat) -> tuple[bytes | None, bytes | None]:
+    """The lead-in (silence, then the chime, as one file) and the tail (blocking I/O)."""
+    lead: list[bytes] = []
+    tail = None
+    try:
+        if sounds.silence_ms:
+            lead.append(silence_audio(sounds.silence_ms, audio_format))
+        if sounds.chime != CHIME_OFF:
+            lead.append(chime_audio(sounds.chime, audio_format))
+        if sounds.chime_after != CHIME_OFF:
+            tail = chime_audio(sounds.chime_after, audio_format)
+    except NoChimeError as err:
+        # The words matter more than the sounds: speak them, and say why these are missing.
+        names = " and ".join(
+            name for name in (sounds.chime, sounds.chime_after) if name != CHIME_OFF
+        )
+        _LOGGER.warning("Speaking without the %s chime or silence: %s", names or "", err)
+        return None, None
+    return (joined(audio_format, lead) if lead else None), tail

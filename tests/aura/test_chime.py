@@ -16,6 +16,7 @@ from custom_components.aura_tts.aura.chime import (
     chime_audio,
     chime_pcm,
 )
+from custom_components.aura_tts.aura.silence import CUT_FROM_BUNDLED, silence_path
 from tests.audio_checks import decoded_seconds, flac_test, probe
 
 # Every format Aura can be asked for (what plan_output may choose), by encoding and rate.
@@ -49,6 +50,7 @@ def test_every_format_aura_makes_has_every_chime() -> None:
         for fmt in AURA_FORMATS
         if fmt.encoding != "linear16"
     }
+    expected |= {silence_path(fmt).name for fmt in AURA_FORMATS if fmt.encoding in CUT_FROM_BUNDLED}
     assert {path.name for path in CHIME_DIR.iterdir()} == expected
 
 

@@ -40,6 +40,7 @@ from .errors import (
 from .http import RetryPolicy, Timeouts
 from .join import (
     Joiner,
+    joined,
     joiner_for,
 )
 from .join.mp3 import mp3_seconds
@@ -51,6 +52,7 @@ from .pronunciations import (
     pronouncer,
 )
 from .replay import ReplayableText
+from .silence import MAX_SILENCE_MS, silence_audio
 from .speech import (
     NothingToSayError,
     SpeechStream,
@@ -73,6 +75,7 @@ __all__ = [
     "CHIME_OFF",
     "DEFAULT_BASE_URL",
     "DEFAULT_VOICE_ID",
+    "MAX_SILENCE_MS",
     "VOICES",
     "AccountCheck",
     "AudioFormat",
@@ -109,6 +112,7 @@ __all__ = [
     "default_language_of",
     "format_pronunciations",
     "is_local_host",
+    "joined",
     "joiner_for",
     "missing_endpoint",
     "mp3_seconds",
@@ -116,6 +120,7 @@ __all__ = [
     "parse_voice_id",
     "plan_output",
     "pronouncer",
+    "silence_audio",
     "stand_in_voice",
     "supported_languages",
     "voices_for_language",

@@ -185,12 +185,13 @@ class SpeechStream:
         self.heard = False
 
     async def audio(
-        self, text: AsyncIterable[str], lead_in: bytes | None = None
+        self, text: AsyncIterable[str], lead_in: bytes | None = None, tail: bytes | None = None
     ) -> AsyncGenerator[bytes]:
         """Yield the audio of ``text``; closing the generator stops every request.
 
-        ``lead_in`` (a chime, a whole file in the format being made) goes out first, joined
-        to the speech as its first piece, while the first request is on its way.
+        ``lead_in`` (silence, a chime: a whole file in the format being made) goes out first,
+        joined to the speech as its first piece, while the first request is on its way;
+        ``tail`` (a chime after the words) is joined after the last piece.
         """
         pieces = _TextPieces(self._limit, self._pronounce)
         order: asyncio.Queue[asyncio.Queue[object] | None] = asyncio.Queue()
@@ -216,7 +217,7 @@ class SpeechStream:
             if lead_in and (data := joiner.feed(lead_in) + joiner.end_piece()):
                 yield data
             while (out := await order.get()) is not None:
-                if self.pieces_spoken == 0 and not lead_in:
+                if self.pieces_spoken == 0 and not lead_in and not tail:
                     # One piece, known before any audio: pass Aura's file through as it is.
                     joiner.single = producer.done() and order.qsize() == 1
                 async for data in _joined_piece(out, joiner):
@@ -227,6 +228,8 @@ class SpeechStream:
             await reader  # raises what the text stream raised
             if self.pieces_spoken == 0:
                 raise NothingToSayError("the text has nothing to speak")
+            if tail and (data := joiner.feed(tail) + joiner.end_piece()):
+                yield data
             if data := joiner.finish():
                 yield data
         finally:

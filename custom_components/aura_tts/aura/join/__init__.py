@@ -7,6 +7,7 @@ can go out at once, so the listener gets one valid stream that plays as soon as 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from ..audio import AudioFormat
@@ -58,3 +59,12 @@ def joiner_for(audio_format: AudioFormat) -> Joiner:
         return OggOpusJoiner()
     joiners: dict[str, type[Joiner]] = {"flac": FlacJoiner, "mp3": Mp3Joiner, "aac": AdtsJoiner}
     return joiners.get(audio_format.encoding, RawJoiner)()
+
+
+def joined(audio_format: AudioFormat, pieces: Sequence[bytes]) -> bytes:
+    """Whole files of ``audio_format`` as one whole file (e.g. silence, then a chime)."""
+    if len(pieces) == 1:
+        return pieces[0]
+    joiner = joiner_for(audio_format)
+    out = b"".join(joiner.feed(piece) + joiner.end_piece() for piece in pieces)
+    return out + joiner.finish()

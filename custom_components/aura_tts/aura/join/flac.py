@@ -67,14 +67,16 @@ class FrameHeader:
         return self.number + (self.block_size if self.variable else 1)
 
 
-def _crc8(data: _Bytes) -> int:
+def crc8(data: _Bytes) -> int:
+    """The CRC-8 that ends a frame header."""
     crc = 0
     for byte in data:
         crc = _CRC8_TABLE[crc ^ byte]
     return crc
 
 
-def _crc16(data: _Bytes) -> int:
+def crc16(data: _Bytes) -> int:
+    """The CRC-16 that ends a frame."""
     crc = 0
     table = _CRC16_TABLE
     for byte in data:
@@ -134,7 +136,7 @@ def _crc16_after(crc: int, zero_bytes: int) -> int:
     return _mulmod16(crc, result)
 
 
-def _encode_number(value: int) -> bytes:
+def encode_number(value: int) -> bytes:
     """FLAC's UTF-8-like coding of a frame or sample number (up to 36 bits)."""
     if value < 0x80:
         return bytes([value])
@@ -190,7 +192,7 @@ def parse_frame_header(data: _Bytes, start: int = 0) -> FrameHeader | None:
     extra_length = {6: 1, 7: 2}.get(size_code, 0) + {12: 1, 13: 2, 14: 2}.get(rate_code, 0)
     extra_start = start + 4 + number_length
     end = extra_start + extra_length + 1
-    if end > len(data) or _crc8(data[start : end - 1]) != data[end - 1]:
+    if end > len(data) or crc8(data[start : end - 1]) != data[end - 1]:
         return None
     extra = bytes(data[extra_start : end - 1])
     return FrameHeader(
@@ -205,21 +207,21 @@ def parse_frame_header(data: _Bytes, start: int = 0) -> FrameHeader | None:
 
 def renumbered(frame: _Bytes, header: FrameHeader, first_sample: int) -> bytes:
     """``frame`` as a variable-block-size frame starting at sample ``first_sample``."""
-    new_header = b"\xff\xf9" + header.params + _encode_number(first_sample) + header.extra
-    new_header += bytes([_crc8(new_header)])
+    new_header = b"\xff\xf9" + header.params + encode_number(first_sample) + header.extra
+    new_header += bytes([crc8(new_header)])
     old_header = bytes(frame[: header.length])
     if new_header == old_header:
         return bytes(frame)
     body = frame[header.length : -2]
     (old_crc,) = struct.unpack_from(">H", frame, len(frame) - 2)
     # crc(H + B) = crc(H) * x**len(B) + crc(B): swap the header's term for the new one.
-    new_crc = old_crc ^ _crc16_after(_crc16(old_header) ^ _crc16(new_header), len(body))
+    new_crc = old_crc ^ _crc16_after(crc16(old_header) ^ crc16(new_header), len(body))
     return new_header + bytes(body) + struct.pack(">H", new_crc)
 
 
 def frame_is_whole(frame: _Bytes) -> bool:
     """Whether ``frame``'s CRC-16 matches its bytes."""
-    return len(frame) > 2 and _crc16(frame[:-2]) == int.from_bytes(frame[-2:], "big")
+    return len(frame) > 2 and crc16(frame[:-2]) == int.from_bytes(frame[-2:], "big")
 
 
 def declared_max_block(info: StreamInfo) -> int:
