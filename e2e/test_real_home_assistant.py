@@ -361,7 +361,17 @@ def test_announce_on_two_speakers_with_a_chime_and_a_volume(
     ha = home_assistant
     # Home Assistant read the action's services.yaml (it logs and drops one it cannot).
     announce = ha.websocket({"type": "get_services"})["aura_tts"]["announce"]
-    assert set(announce["fields"]) == {"message", "profile", "voice", "language", "chime", "volume"}
+    assert set(announce["fields"]) == {
+        "message",
+        "profile",
+        "voice",
+        "language",
+        "chime",
+        "chime_after",
+        "silence",
+        "volume",
+        "resume",
+    }
     assert announce["target"] == {"entity": [{"domain": ["media_player"]}]}
     speakers = [PLAYER, KITCHEN]
     before = {p: ha.api("GET", f"/api/states/{p}")["attributes"] for p in speakers}
@@ -496,52 +506,93 @@ class LogSince:
             return log.read().decode(errors="replace")
 
 
+def announce(ha: HomeAssistant, player: str, message: str, language: str, **data: Any) -> None:
+    """aura_tts.announce over REST, with the first entry's profile (there are two entries)."""
+    ha.api(
+        "POST",
+        "/api/services/aura_tts/announce",
+        json={
+            "entity_id": player,
+            "profile": ha.state["entity_id"],
+            "message": message,
+            "language": language,
+            **data,
+        },
+    )
+
+
 def speaker_attributes(ha: HomeAssistant, player: str) -> dict[str, Any]:
     return dict(ha.api("GET", f"/api/states/{player}")["attributes"])
 
 
-def test_two_announcements_on_one_speaker_keep_the_later_ones_volume(
-    home_assistant: HomeAssistant, fake_server: FakeServer
+@pytest.mark.parametrize("speaker", [PLAYER, KITCHEN])
+def test_two_announcements_on_one_speaker_take_turns(
+    home_assistant: HomeAssistant, fake_server: FakeServer, speaker: str
 ) -> None:
-    """Announcement B starts 0.3 s after A on the same (Sonos-like) speaker, while A's audio
-    is still arriving: both play whole, and the speaker's volume goes 0.8 (A), 0.9 (B), then
-    back to what it was only after B has ended (fails if A's end puts it back during B)."""
+    """Announcement B is called 0.3 s after A on the same speaker (Sonos-like: announces;
+    Cast-like: plays it as its media), while A's audio is still arriving: B waits for A's
+    end, both play whole and in order, and the volume goes 0.8 (A), 0.9 (B), then back to
+    what it was after B (no dip between). Fails if B cuts A off or A's end puts it back."""
     ha, fake = home_assistant, fake_server.fake
     log = LogSince(ha)
     first = "The post has arrived."
     second = "Ha llegado un paquete. Está en la puerta principal, junto al buzón del garaje."
-    before = speaker_attributes(ha, PLAYER)
+    before = speaker_attributes(ha, speaker)
     fake.rtf = 10.0  # audio arrives 10x faster than it plays: A is still being read
     try:
         for message, language, volume in ((first, "en", 0.8), (second, "es", 0.9)):
-            ha.api(
-                "POST",
-                "/api/services/aura_tts/announce",
-                json={
-                    "entity_id": PLAYER,
-                    "profile": ha.state["entity_id"],
-                    "message": message,
-                    "language": language,
-                    "volume": volume,
-                },
-            )
+            announce(ha, speaker, message, language, volume=volume)
             time.sleep(0.3)
 
         def put_back() -> list[Any] | None:
-            history = speaker_attributes(ha, PLAYER)["volume_history"]
+            history = speaker_attributes(ha, speaker)["volume_history"]
             new = history[len(before["volume_history"]) :]
             return new if len(new) >= 3 else None
 
         volumes = wait_for(put_back, "the volume to be put back", 60)
     finally:
         fake.rtf = None
-    plays = speaker_attributes(ha, PLAYER)["plays"][len(before["plays"]) :]
-    assert [play["announce"] for play in plays] == [True, True]
+    plays = speaker_attributes(ha, speaker)["plays"][len(before["plays"]) :]
+    assert [play["announce"] for play in plays] == [speaker == PLAYER] * 2
+    assert [play.get("cut") for play in plays] == [None, None]
+    assert plays[1]["told"] >= plays[0]["ended"]  # B waited for A's end
     for play, message in zip(plays, (first, second), strict=True):
         assert play["seconds"] == pytest.approx(speech_seconds(message), abs=0.15)
     assert [level for _, level in volumes] == [0.8, 0.9, before["volume_level"]]
     assert volumes[2][0] >= plays[1]["ended"]  # after B had played, not during
     assert warnings_naming_us(log.text()) == []
+
+
+def test_the_music_comes_back_after_an_announcement(
+    home_assistant: HomeAssistant, fake_server: FakeServer
+) -> None:
+    """The Cast-like speaker plays a 180 s song, sought to 42 s; a Spanish announcement
+    stops it; afterwards the same URL is played again and sought to about 42 s. Fails if the
+    song is left stopped, restarted from 0, or played again before the announcement ended."""
+    ha = home_assistant
+    log = LogSince(ha)
+    song = "http://music.invalid/song.mp3?duration=180"
+    for service, data in (
+        ("play_media", {"media_content_id": song, "media_content_type": "music"}),
+        ("media_seek", {"seek_position": 42}),
+    ):
+        ha.api("POST", f"/api/services/media_player/{service}", json={"entity_id": KITCHEN, **data})
+    before = speaker_attributes(ha, KITCHEN)
+    announce(ha, KITCHEN, "La cena está lista.", "es")
+
+    def resumed() -> dict[str, Any] | None:
+        attributes = speaker_attributes(ha, KITCHEN)
+        done = len(attributes["seeks"]) > len(before["seeks"])
+        return attributes if done else None
+
+    after = wait_for(resumed, "the song to come back", 60)
+    announcement, again = after["plays"][len(before["plays"]) :]
+    assert again["media_id"] == song
+    assert again["told"] >= announcement["ended"]
+    assert announcement.get("cut") is None
+    assert after["seeks"][-1] == pytest.approx(42, abs=3)
+    assert warnings_naming_us(log.text()) == []
+    ha.api("POST", "/api/services/media_player/media_stop", json={"entity_id": KITCHEN})
 
 
 def entry_state(ha: HomeAssistant, entry_id: str) -> str:

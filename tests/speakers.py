@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.components import tts
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.discovery import async_load_platform
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import setup_test_component_platform
+import homeassistant.util.dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    async_fire_time_changed,
+    setup_test_component_platform,
+)
 
+from custom_components.aura_tts.announce_volume import END_GRACE
 from e2e.e2e_speaker.media_player import Speaker
 from tests.helpers import ENTITY_ID
 
@@ -66,3 +72,14 @@ async def wait_decoded(player: Speaker, count: int) -> None:
     async with asyncio.timeout(30):
         while len(player.plays) < count or any("seconds" not in p for p in player.plays):  # noqa: ASYNC110 - a speaker has no event for it
             await asyncio.sleep(0.01)
+
+
+async def run_out(hass: HomeAssistant, player: Speaker, plays: int) -> None:
+    """Let ``player`` play its ``plays``-th announcement out, then Home Assistant's clock
+    (the announcement's end is reckoned on it: volumes, the next turn, the music)."""
+    await wait_decoded(player, plays)
+    assert player.playing is not None
+    await player.playing
+    seconds = player.plays[plays - 1]["seconds"]
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds + END_GRACE + 1))
+    await hass.async_block_till_done()

@@ -370,35 +370,6 @@ async def wait_received(player: Speaker, count: int) -> None:
     await wait_decoded(player, count)
 
 
-async def test_an_earlier_announcement_does_not_release_a_later_ones_volume(
-    hass: HomeAssistant,
-    fake_api: FakeAimlApi,
-    setup_entry: MockConfigEntry,
-    players: dict[str, Speaker],
-) -> None:
-    """Announcement B starts while A's audio is still being read: A's end must not put the
-    speaker back to its own volume while B plays (fails if holds are released by entity ID:
-    the volume went back at A's end, 8 s before B's)."""
-    fake_api.rtf = 20.0  # audio arrives 20x faster than it plays: A is still being read
-    first, second = "The post has arrived.", "Ha llegado un paquete. Está en la puerta principal."
-    start = dt_util.utcnow()  # both are told to play now (the fake answers at once)
-    await announce(hass, entity_id=[ANNOUNCING], message=first, volume=0.8)
-    await announce(hass, entity_id=[ANNOUNCING], message=second, language="es", volume=0.9)
-    speaker = players[ANNOUNCING]
-    await wait_received(speaker, 2)
-    # Both readings done and released (the speakers play in real time: a few seconds).
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert [decoded_seconds(audio) for audio in speaker.received] == [
-        pytest.approx(speech_seconds(text), abs=0.15) for text in (first, second)
-    ]
-    async_fire_time_changed(hass, start + timedelta(seconds=speech_seconds(first) + END_GRACE + 1))
-    await hass.async_block_till_done()
-    assert volume(hass, ANNOUNCING) == 0.9  # B is still playing
-    async_fire_time_changed(hass, start + timedelta(seconds=speech_seconds(second) + END_GRACE + 1))
-    await hass.async_block_till_done()
-    assert [level for _, level in speaker.volumes] == [0.8, 0.9, 0.3]
-
-
 def go_away(player: Speaker, how: str) -> None:
     """The player switches off (a Cast app quits) or drops off the network."""
     if player.playing is not None:

@@ -18,6 +18,7 @@ to restore to), and the first announcement's release then leaves that player alo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -57,7 +58,7 @@ LATE_LIMIT: Final = 30.0  # seconds
 RETURN_LIMIT: Final = 600.0  # seconds
 # Players round the level they are set to (Sonos to 1/100, others to their own steps).
 ROUNDING: Final = 0.02
-_PLAYING: Final = (MediaPlayerState.PLAYING, MediaPlayerState.BUFFERING)
+PLAYING: Final = (MediaPlayerState.PLAYING, MediaPlayerState.BUFFERING)
 _AWAY: Final = (MediaPlayerState.OFF, STATE_UNAVAILABLE)
 
 
@@ -72,6 +73,7 @@ class VolumeHold:
     user_changed: bool = False
     waiting_for_stop: bool = False
     waiting_for_return: bool = False
+    kept_for_next: bool = False  # ended, and a queued announcement will set its own volume
     unsubscribe: list[CALLBACK_TYPE] = field(default_factory=list)
 
     def stop_listening(self) -> None:
@@ -83,10 +85,17 @@ class VolumeHold:
 class AnnouncementVolumes:
     """The volumes held for announcements, across entries and announcements."""
 
-    def __init__(self, hass: HomeAssistant) -> None:
-        """Hold nothing yet."""
+    def __init__(
+        self, hass: HomeAssistant, next_sets_volume: Callable[[str], bool] = lambda _: False
+    ) -> None:
+        """Hold nothing yet.
+
+        ``next_sets_volume`` tells whether a queued announcement will set a player's volume
+        (then an ended one leaves the original for that one to put back).
+        """
         self._hass = hass
         self._holds: dict[str, VolumeHold] = {}
+        self._next_sets_volume = next_sets_volume
 
     def holds(self, entity_id: str) -> bool:
         """Whether ``entity_id``'s volume is held for an announcement now."""
@@ -116,7 +125,7 @@ class AnnouncementVolumes:
                 original,
                 volume,
                 follows_state=not features & MediaPlayerEntityFeature.MEDIA_ANNOUNCE
-                and state.state not in _PLAYING,
+                and state.state not in PLAYING,
             )
             hold.unsubscribe.append(
                 async_track_state_change_event(self._hass, entity_id, partial(self._changed, hold))
@@ -153,6 +162,15 @@ class AnnouncementVolumes:
                 )
 
     @callback
+    def async_restore_kept(self, entity_ids: Iterable[str]) -> None:
+        """Put back the volumes kept for a next announcement that sets none (or never came)."""
+        for entity_id in entity_ids:
+            hold = self._holds.get(entity_id)
+            if hold is not None and hold.kept_for_next:
+                hold.kept_for_next = False
+                self._restore(hold, hand_over=False)
+
+    @callback
     def async_release_now(self, holds: list[VolumeHold]) -> None:
         """Restore the players' volumes now (the announcement failed)."""
         for hold in holds:
@@ -178,7 +196,7 @@ class AnnouncementVolumes:
             and abs(level - hold.original) > ROUNDING
         ):
             hold.user_changed = True
-        if hold.waiting_for_stop and new.state not in _PLAYING:
+        if hold.waiting_for_stop and new.state not in PLAYING:
             self._restore(hold)
 
     @callback
@@ -190,7 +208,7 @@ class AnnouncementVolumes:
     def _ended(self, hold: VolumeHold, _now: datetime) -> None:
         """The audio's time is up: restore, unless the player shows it is still playing it."""
         state = self._hass.states.get(hold.entity_id)
-        if hold.follows_state and state is not None and state.state in _PLAYING:
+        if hold.follows_state and state is not None and state.state in PLAYING:
             hold.waiting_for_stop = True
             hold.unsubscribe.append(
                 async_call_later(self._hass, LATE_LIMIT, partial(self._waited, hold))
@@ -199,9 +217,16 @@ class AnnouncementVolumes:
         self._restore(hold)
 
     @callback
-    def _restore(self, hold: VolumeHold) -> None:
-        """The announcement is over: put the original level back, now or on the player's return."""
+    def _restore(self, hold: VolumeHold, *, hand_over: bool = True) -> None:
+        """The announcement is over: put the original level back, now or on the player's return.
+
+        Not when the next announcement in the player's queue sets a volume: it takes the hold
+        over (see async_set) and the original comes back after it, with no dip between.
+        """
         hold.stop_listening()
+        if hand_over and not hold.user_changed and self._next_sets_volume(hold.entity_id):
+            hold.kept_for_next = True
+            return
         if hold.user_changed:
             _LOGGER.debug("%s keeps the volume set during the announcement", hold.entity_id)
             self._let_go(hold)

@@ -25,6 +25,7 @@ ATTR_MESSAGE: Final = "message"
 ATTR_PROFILE: Final = "profile"
 ATTR_LANGUAGE: Final = "language"
 ATTR_VOLUME: Final = "volume"
+ATTR_RESUME: Final = "resume"
 # TTS options only ever set as the entity's defaults (a call cannot name them). The profile's
 # voice travels under its own name: Home Assistant merges default options into the call's,
 # and only a voice the call named must speak its language.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 import logging
 from typing import Any, Final
 
@@ -27,13 +28,20 @@ from homeassistant.components.media_player.const import (
 )
 from homeassistant.components.tts.helper import get_engine_instance
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import ATTR_ENTITY_ID, ATTR_SUPPORTED_FEATURES, Platform
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    ATTR_SUPPORTED_FEATURES,
+    EVENT_HOMEASSISTANT_STOP,
+    Platform,
+)
+from homeassistant.core import Context, HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.helpers.service import async_extract_entity_ids
 from homeassistant.util.hass_dict import HassKey
 
+from .announce_queue import AnnouncementQueue, Turn
+from .announce_resume import async_resume, resumable
 from .announce_volume import AnnouncementVolumes, VolumeHold
 from .aura import (
     DEFAULT_VOICE_ID,
@@ -48,6 +56,7 @@ from .const import (
     ATTR_LANGUAGE,
     ATTR_MESSAGE,
     ATTR_PROFILE,
+    ATTR_RESUME,
     ATTR_SILENCE,
     ATTR_VOICE,
     ATTR_VOLUME,
@@ -74,52 +83,96 @@ ANNOUNCE_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_CHIME_AFTER): cv.string,
         vol.Optional(ATTR_SILENCE): vol.All(vol.Coerce(int), vol.Range(min=0, max=MAX_SILENCE_MS)),
         vol.Optional(ATTR_VOLUME): vol.All(vol.Coerce(float), vol.Range(min=0, max=1)),
+        vol.Optional(ATTR_RESUME, default=True): cv.boolean,
     }
 )
 DATA_VOLUMES: HassKey[AnnouncementVolumes] = HassKey(f"{DOMAIN}_announcement_volumes")
+DATA_QUEUE: HassKey[AnnouncementQueue] = HassKey(f"{DOMAIN}_announcement_queue")
 
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the announce action (once, for every entry)."""
-    hass.data[DATA_VOLUMES] = AnnouncementVolumes(hass)
+    queue = hass.data[DATA_QUEUE] = AnnouncementQueue(hass)
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, queue.async_shutdown)
+    hass.data[DATA_VOLUMES] = AnnouncementVolumes(
+        hass, lambda player: queue.waiting_on(player, with_volume=True)
+    )
     hass.services.async_register(DOMAIN, SERVICE_ANNOUNCE, _async_announce, ANNOUNCE_SCHEMA)
 
 
 async def _async_announce(call: ServiceCall) -> None:
-    """Speak the message on every targeted player; return once all of them have it."""
+    """Speak the message on every targeted player when its turn comes on all of them.
+
+    Returns once they have it (see announce_queue for the turns).
+    """
     hass = call.hass
     engine, profile = _speaker(hass, call.data.get(ATTR_PROFILE))
     players = await _players(call)
     stream = _result_stream(hass, engine, profile, call.data)
     lead_in = choose_sounds(stream.options).lead_in
-    stream.async_set_message(call.data[ATTR_MESSAGE])  # synthesis starts now
+    volume = call.data.get(ATTR_VOLUME)
+    queue, volumes = hass.data[DATA_QUEUE], hass.data[DATA_VOLUMES]
+    turn = queue.async_join(players, sets_volume=volume is not None)
+    # Made while it waits for its turn, so it plays at once when the turn comes.
+    stream.async_set_message(call.data[ATTR_MESSAGE])
     audio = _Audio(lead_in)
     reading = hass.async_create_background_task(
         audio.async_read(stream), f"{DOMAIN} announcement audio"
     )
-    volumes = hass.data[DATA_VOLUMES]
     held: list[VolumeHold] = []
     try:
-        if (volume := call.data.get(ATTR_VOLUME)) is not None:
+        await queue.async_wait(turn)
+        if volume is None:
+            volumes.async_restore_kept(players)  # the one before kept it for a volume
+        else:
             held = await volumes.async_set(players, volume, call.context)
+        if call.data[ATTR_RESUME]:
+            for player in players:
+                if player not in queue.resume and (media := resumable(hass, player)):
+                    queue.resume[player] = media
         told_at = hass.loop.time()
         await _play(hass, call, players, stream.media_source_id)
         await audio.async_wait_started()
     except BaseException:
         volumes.async_release_now(held)
+        volumes.async_restore_kept(players)
+        if turn.started:  # the next turn may go, and music stopped by this one comes back
+            _ended(hass, call.context, turn)
+        else:
+            queue.async_drop(turn)
         raise
-    if held:
-        reading.add_done_callback(lambda _: _release(volumes, held, audio, told_at))
+    reading.add_done_callback(lambda _: _read(hass, call.context, turn, audio, held, told_at))
 
 
-def _release(
-    volumes: AnnouncementVolumes, held: list[VolumeHold], audio: _Audio, told_at: float
+@callback
+def _read(
+    hass: HomeAssistant,
+    context: Context,
+    turn: Turn,
+    audio: _Audio,
+    held: list[VolumeHold],
+    told_at: float,
 ) -> None:
-    if audio.seconds is None:  # the speech failed part way: nothing more will play
-        volumes.async_release_now(held)
-    else:
+    """All the audio is read: its length is known, and with it when the announcement ends."""
+    volumes = hass.data[DATA_VOLUMES]
+    if held and audio.seconds is not None:
         volumes.async_release_after(held, audio.seconds, told_at)
+    elif held:  # the speech failed part way: nothing more plays
+        volumes.async_release_now(held)
+    hass.data[DATA_QUEUE].async_watch_end(
+        turn, audio.seconds, told_at, partial(_ended, hass, context, turn)
+    )
+
+
+@callback
+def _ended(hass: HomeAssistant, context: Context, turn: Turn) -> None:
+    """The announcement has ended: the next turn, and the music after the last one."""
+    queue = hass.data[DATA_QUEUE]
+    queue.async_ended(turn)
+    for player in turn.players:
+        if not queue.waiting_on(player) and (media := queue.resume.pop(player, None)):
+            hass.async_create_task(async_resume(hass, media, context))
 
 
 def _speaker(hass: HomeAssistant, profile: str | None) -> tuple[str, Mapping[str, Any]]:

@@ -2,7 +2,9 @@
 
 ``media_player.test_speaker`` announces (like Sonos: an announcement plays over whatever it
 plays, and its state does not change); ``media_player.kitchen_speaker`` does not (like a
-Cast player: the announcement is its media, playing, then idle). Both have a volume.
+Cast player: the announcement is its media, playing, then idle; it can seek). Both have a
+volume. Either can be "playing music" (``play_music``): an http(s) URL it is not given the
+audio of, with a position and a length (none for a live stream), as a radio or song would.
 
 Each fetches the audio it is given over HTTP, as a real speaker does, "plays" it for as
 long as it lasts (mutagen reads the length), and lists in its attributes every volume it
@@ -32,6 +34,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.network import get_url
+from homeassistant.util import dt as dt_util
+from yarl import URL
 
 type Fetch = Callable[[HomeAssistant, str], AsyncIterator[bytes]]
 
@@ -81,7 +85,15 @@ def speakers(fetch: Fetch) -> list[Speaker]:
             0.3,
             fetch,
         ),
-        Speaker("Kitchen speaker", BASIC | MediaPlayerEntityFeature.VOLUME_SET, 0.5, fetch),
+        Speaker(
+            "Kitchen speaker",
+            BASIC
+            | MediaPlayerEntityFeature.VOLUME_SET
+            | MediaPlayerEntityFeature.SEEK
+            | MediaPlayerEntityFeature.STOP,
+            0.5,
+            fetch,
+        ),
     ]
 
 
@@ -103,11 +115,40 @@ class Speaker(MediaPlayerEntity):
         self.plays: list[dict[str, Any]] = []
         self.received: list[bytes] = []  # the audio of each play
         self.playing: asyncio.Task[None] | None = None
+        self.seeks: list[float] = []  # each media_seek's position
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """What the speaker did, for the tests (copies: a state keeps what it was given)."""
-        return {"volume_history": list(self.volumes), "plays": [dict(p) for p in self.plays]}
+        return {
+            "volume_history": list(self.volumes),
+            "plays": [dict(p) for p in self.plays],
+            "seeks": list(self.seeks),
+        }
+
+    def play_music(
+        self, url: str, position: int, duration: int | None, *, paused: bool = False
+    ) -> None:
+        """Be playing (or paused in) ``url`` at ``position`` s; no duration: a live stream."""
+        self._attr_media_content_id = url
+        self._attr_media_content_type = MediaType.MUSIC
+        self._attr_media_position = position
+        self._attr_media_position_updated_at = dt_util.utcnow()
+        self._attr_media_duration = duration
+        self._attr_state = MediaPlayerState.PAUSED if paused else MediaPlayerState.PLAYING
+        self.async_write_ha_state()
+
+    async def async_media_stop(self) -> None:
+        """Stop the music (an announcement being played ends on its own)."""
+        self._attr_state = MediaPlayerState.IDLE
+        self.async_write_ha_state()
+
+    async def async_media_seek(self, position: float) -> None:
+        """Take the position, and note it."""
+        self.seeks.append(position)
+        self._attr_media_position = round(position)
+        self._attr_media_position_updated_at = dt_util.utcnow()
+        self.async_write_ha_state()
 
     async def async_set_volume_level(self, volume: float) -> None:
         """Take the volume, and note when."""
@@ -129,7 +170,18 @@ class Speaker(MediaPlayerEntity):
             "volume": self.volume_level,
             "told": time.time(),
         }
+        for earlier in self.plays:  # an announcement still playing is cut off by this play
+            if "ended" not in earlier and "music" not in earlier:
+                earlier["cut"] = play["told"]
         self.plays.append(play)
+        if not media_source.is_media_source_id(media_id) and not media_id.startswith("/"):
+            # Music (a stream URL): not fetched. "?duration=180" makes it a song of that
+            # length; without it, a live stream.
+            duration = URL(media_id).query.get("duration")
+            self.play_music(media_id, 0, int(duration) if duration else None)
+            play["music"] = True
+            self.async_write_ha_state()
+            return
         if not announce:  # an announcement plays over the speaker's own media
             self._attr_media_content_id = media_id
             self._attr_media_content_type = media_type
