@@ -151,14 +151,11 @@ class FfmpegCounter:
 
 
 def _write_config(config_dir: Path, port: int) -> None:
-    (config_dir / "custom_components").mkdir(parents=True)
-    (config_dir / "custom_components" / "aura_tts").symlink_to(
-        REPO / "custom_components" / "aura_tts"
-    )
-    (config_dir / "configuration.yaml").write_text(
-        f"http:\n  server_host: 127.0.0.1\n  server_port: {port}\n"
-        "media_source:\nlogger:\n  default: warning\n"
-    )
+    # The HTTP settings go where Home Assistant 2026.11 keeps confirmed ones: in YAML they
+    # are a pending config, reverted (HTTP restarted) five minutes in, mid-bench.
+    from scripts.ha_config import write_config
+
+    write_config(config_dir, port)
 
 
 async def _start_hass(config_dir: Path) -> Any:
