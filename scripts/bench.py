@@ -61,6 +61,14 @@ ASSIST_ANSWER = [
     "Tomorrow morning looks dry, with a little sunshine before noon.",
     "Take an umbrella if you are heading out later today.",
 ]
+# The same words as a language model writes them: emphasis, a list, an emoji, a link.
+MARKDOWN_ANSWER = [
+    "It is **twelve degrees** outside and the sky is mostly _cloudy_ right now.\n",
+    "- Rain is expected to start around **four** in the afternoon.\n",
+    "- It should stay light but steady until about nine tonight.\n",
+    "- Tomorrow morning looks dry, with a little sunshine \u2600\ufe0f before noon.\n",
+    "Take an [umbrella](https://example.com/umbrella) if you are heading out later today.",
+]
 
 
 @dataclass
@@ -247,17 +255,19 @@ class Bench:
             answer.close()  # the rest of the audio is not needed
         return first
 
-    async def assist(self, entity_id: str, *, streamed: bool) -> float:
+    async def assist(
+        self, entity_id: str, *, streamed: bool, sentences: list[str] = ASSIST_ANSWER
+    ) -> float:
         """Seconds from the first sentence being written to the first audio byte.
 
-        A conversation agent writes ``ASSIST_ANSWER`` word by word at TOKENS_PER_SECOND.
+        A conversation agent writes ``sentences`` word by word at TOKENS_PER_SECOND.
         Streamed: the text stream goes to TTS as it is written (what Assist does for
         engines that take streams). Baseline: TTS starts after the whole answer.
         """
         from homeassistant.components import tts
 
         first_sentence_done = asyncio.get_running_loop().create_future()
-        answer = [self.unique(ASSIST_ANSWER[0]), *ASSIST_ANSWER[1:]]
+        answer = [self.unique(sentences[0]), *sentences[1:]]
 
         async def agent() -> AsyncGenerator[str]:
             for index, sentence in enumerate(answer):
@@ -480,6 +490,18 @@ async def run(runs: int) -> list[tuple[str, str, str]]:
                         "-> first audio byte",
                         _ms(streamed),
                         f"{_ms(whole)} synthesizing after the whole answer",
+                    )
+                )
+                markdown = await _repeat(
+                    runs,
+                    lambda: bench.assist(entity, streamed=True, sentences=MARKDOWN_ANSWER),
+                )
+                rows.append(
+                    (
+                        "Assist, the same answer in Markdown (bold, a list, an emoji, a link): "
+                        "first sentence written -> first audio byte",
+                        _ms(markdown),
+                        f"{_ms(streamed)} in plain text",
                     )
                 )
                 long_runs = max(1, runs // 2)

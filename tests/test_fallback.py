@@ -197,6 +197,20 @@ async def test_the_fallback_keeps_the_silence_before_and_the_chime_after(
     assert decoded_seconds(audio) == pytest.approx(expected, abs=0.2)
 
 
+async def test_the_fallback_is_given_speech_not_markdown(
+    hass: HomeAssistant,
+    fake_api: FakeAimlApi,
+    setup_entry: MockConfigEntry,
+    fallback_voice: FallbackVoice,
+) -> None:
+    """A language model's answer with a heading and a link: the fallback must get the same
+    speech text Aura would have (fails if it is handed the raw Markdown)."""
+    make_fail(fake_api, "service down")
+    message = "# Garage\nOpen the [garage door](https://example.com/garage) now."
+    await speak(hass, message, {"preferred_format": "mp3"})
+    assert fallback_voice.spoken == [("en", "Garage.\nOpen the garage door now.")]
+
+
 @pytest.mark.parametrize(("language", "voice"), [("en", None), ("es", "#g1_aura-2-celeste-es")])
 async def test_an_assist_answer_written_word_by_word_reaches_the_fallback_whole(
     hass: HomeAssistant,

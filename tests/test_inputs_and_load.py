@@ -45,21 +45,22 @@ async def test_nothing_to_say_is_a_validation_error(
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "said"),
     [
-        "Good morning 👩🏽‍💻! Coffee ☕ is ready 🇪🇸.",
-        "今日は晴れです。明日は雨が降るでしょう。",
-        "مرحبا بكم في المنزل. الباب مفتوح.",
-        "שלום, הדלת פתוחה.",
-        "Crème brûlée, naïve café — e\u0301 combining.",
+        # Emoji are left out (Aura reads them as names or noise); every word is kept.
+        ("Good morning 👩🏽‍💻! Coffee ☕ is ready 🇪🇸.", "Good morning! Coffee is ready."),
+        ("今日は晴れです。明日は雨が降るでしょう。", None),
+        ("مرحبا بكم في المنزل. الباب مفتوح.", None),
+        ("שלום, הדלת פתוחה.", None),
+        ("Crème brûlée, naïve café — e\u0301 combining.", None),
     ],
     ids=["emoji", "cjk", "arabic", "hebrew", "accents"],
 )
 async def test_any_script_is_spoken_whole(
-    hass: HomeAssistant, fake_api: FakeAimlApi, text: str
+    hass: HomeAssistant, fake_api: FakeAimlApi, text: str, said: str | None
 ) -> None:
     data = await speak(hass, text)
-    assert spoken(fake_api).replace(" ", "") == text.replace(" ", "")
+    assert spoken(fake_api).replace(" ", "") == (said or text).replace(" ", "")
     assert wav_facts(data)[3] == pytest.approx(speech_seconds(spoken(fake_api)), abs=0.05)
 
 

@@ -40,6 +40,7 @@ from .const import (
     CONF_CHIME,
     CONF_CHIME_AFTER,
     CONF_FALLBACK,
+    CONF_MARKDOWN,
     CONF_PRONUNCIATIONS,
     CONF_SILENCE,
     CONF_VOICE,
@@ -293,6 +294,7 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
                     fallback,
                     silence=int(values.get(CONF_SILENCE) or 0),
                     chime_after=values.get(CONF_CHIME_AFTER, CHIME_OFF),
+                    markdown=bool(values.get(CONF_MARKDOWN, True)),
                 )
                 if editing is None:
                     return self.async_create_entry(title=name, data=data)

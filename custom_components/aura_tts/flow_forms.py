@@ -12,6 +12,7 @@ from typing import Any
 from homeassistant.const import CONF_API_KEY, CONF_NAME, Platform
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     EntitySelector,
     EntitySelectorConfig,
     NumberSelector,
@@ -43,6 +44,7 @@ from .const import (
     CONF_CHIME,
     CONF_CHIME_AFTER,
     CONF_FALLBACK,
+    CONF_MARKDOWN,
     CONF_PRONUNCIATIONS,
     CONF_SILENCE,
     CONF_VOICE,
@@ -90,6 +92,7 @@ def profile_schema(values: dict[str, Any]) -> vol.Schema:
                 CONF_CHIME_AFTER, default=values.get(CONF_CHIME_AFTER, CHIME_OFF)
             ): _CHIME_SELECTOR,
             vol.Required(CONF_SILENCE, default=values.get(CONF_SILENCE, 0)): _SILENCE_SELECTOR,
+            vol.Required(CONF_MARKDOWN, default=values.get(CONF_MARKDOWN, True)): BooleanSelector(),
             vol.Optional(
                 CONF_PRONUNCIATIONS,
                 description={"suggested_value": values.get(CONF_PRONUNCIATIONS, "")},
@@ -174,6 +177,7 @@ def profile_data(
     *,
     silence: int = 0,
     chime_after: str = CHIME_OFF,
+    markdown: bool = True,
 ) -> dict[str, Any]:
     """A profile's settings as stored: only what is set, so the cache keys stay short."""
     data: dict[str, Any] = {CONF_VOICE: voice_id, CONF_CHIME: chime}
@@ -181,6 +185,8 @@ def profile_data(
         data[CONF_SILENCE] = silence
     if chime_after != CHIME_OFF:
         data[CONF_CHIME_AFTER] = chime_after
+    if not markdown:
+        data[CONF_MARKDOWN] = False
     if pronunciations:
         data[CONF_PRONUNCIATIONS] = pronunciations
     if fallback:

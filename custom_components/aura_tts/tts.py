@@ -26,6 +26,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .aura import (
     CHIME_OFF,
     DEFAULT_VOICE_ID,
+    MAX_MESSAGE_LENGTH,
     AudioFormat,
     AuraError,
     NoChimeError,
@@ -40,6 +41,7 @@ from .aura import (
     plan_output,
     pronouncer,
     silence_audio,
+    spoken_text,
     supported_languages,
     voices_for_language,
 )
@@ -56,10 +58,12 @@ from .const import (
     ATTR_SILENCE,
     ATTR_VOICE,
     CONF_FALLBACK,
+    CONF_MARKDOWN,
     CONF_PRONUNCIATIONS,
     CONF_VOICE,
     DEFAULT_VOICE,
     DOMAIN,
+    KEEP_MARKDOWN,
     PRONUNCIATIONS,
     SUBENTRY_PROFILE,
 )
@@ -153,9 +157,11 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         async_speak), never for an Assist answer, and Home Assistant merges these defaults
         into every request, Assist's included.
         """
-        options = {DEFAULT_VOICE: self._configured_voice}
+        options: dict[str, Any] = {DEFAULT_VOICE: self._configured_voice}
         if pronunciations := self._profile.get(CONF_PRONUNCIATIONS):
             options[PRONUNCIATIONS] = pronunciations
+        if self._profile.get(CONF_MARKDOWN) is False:
+            options[KEEP_MARKDOWN] = True  # only then: other cache keys stay as they were
         if mark := self.hass.data[DATA_FALLBACK_MARKS].mark(self._profile_id):
             options[AFTER_FALLBACK] = mark  # see FallbackMarks
         return options
@@ -242,10 +248,14 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
             pronounce=_pronouncer_for(request.options),
         )
         fallback = self._profile.get(CONF_FALLBACK)
+        # Markdown and emoji said as speech, for Aura and the fallback alike.
+        words = request.message_gen
+        if not request.options.get(KEEP_MARKDOWN):
+            words = spoken_text(words, MAX_MESSAGE_LENGTH)
         # Kept for the fallback: the words Aura has read, and those still to come.
-        text = ReplayableText(request.message_gen) if fallback else None
+        text = ReplayableText(words) if fallback else None
         audio: AsyncGenerator[bytes] = self._watch(
-            speech.audio(text.reader() if text else request.message_gen, lead_in, tail),
+            speech.audio(text.reader() if text else words, lead_in, tail),
             voice_id,
             speech,
             runtime,

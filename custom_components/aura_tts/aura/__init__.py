@@ -44,6 +44,7 @@ from .join import (
     joiner_for,
 )
 from .join.mp3 import mp3_seconds
+from .markdown import markdown_to_speech, spoken_text
 from .pronunciations import (
     Pronouncer,
     PronunciationError,
@@ -54,6 +55,7 @@ from .pronunciations import (
 from .replay import ReplayableText
 from .silence import MAX_SILENCE_MS, silence_audio
 from .speech import (
+    MAX_MESSAGE_LENGTH,
     NothingToSayError,
     SpeechStream,
 )
@@ -75,6 +77,7 @@ __all__ = [
     "CHIME_OFF",
     "DEFAULT_BASE_URL",
     "DEFAULT_VOICE_ID",
+    "MAX_MESSAGE_LENGTH",
     "MAX_SILENCE_MS",
     "VOICES",
     "AccountCheck",
@@ -114,6 +117,7 @@ __all__ = [
     "is_local_host",
     "joined",
     "joiner_for",
+    "markdown_to_speech",
     "missing_endpoint",
     "mp3_seconds",
     "parse_pronunciations",
@@ -121,6 +125,7 @@ __all__ = [
     "plan_output",
     "pronouncer",
     "silence_audio",
+    "spoken_text",
     "stand_in_voice",
     "supported_languages",
     "voices_for_language",
