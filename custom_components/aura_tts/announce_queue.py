@@ -109,7 +109,9 @@ class AnnouncementQueue:
             self._watching.pop(turn, None)
             on_end()
 
-        self._watching[turn] = async_track_end(self._hass, turn.players, seconds, told_at, ended)
+        stop = async_track_end(self._hass, turn.players, seconds, told_at, ended)
+        if not turn.ended.done():  # a failed one has ended already
+            self._watching[turn] = stop
 
     @callback
     def async_shutdown(self, _event: Event | None = None) -> None:
