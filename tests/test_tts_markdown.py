@@ -23,7 +23,7 @@ from tests.audio_checks import decoded_seconds
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
 from tests.helpers import ENTITY_ID, change_profile, collect
-from tests.speakers import KITCHEN, speak_on
+from tests.speakers import KITCHEN, speak_on, wait_decoded
 
 ANSWERS = {
     "en": (
@@ -131,3 +131,31 @@ async def test_a_profile_can_send_markdown_as_it_is_and_that_is_new_audio(
         "Open the garage door now.",
         message,
     ]
+
+
+async def test_an_announcement_in_markdown_is_spoken_as_speech_with_the_pronunciations(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    fake_api: FakeAimlApi,
+    players: dict[str, Speaker],
+) -> None:
+    """aura_tts.announce in Spanish on two speakers, with a profile rule: the markup goes,
+    the rule still applies to the words inside it, both speakers get the one synthesis.
+    Fails if the announce path skips the Markdown pass or the rules stop applying to
+    emphasised or linked words."""
+    await change_profile(
+        hass, setup_entry, voice="#g1_aura-2-celeste-es", pronunciations="Siobhan = Shivawn"
+    )
+    message = "## Aviso\n**Siobhan** está en la [puerta](https://casa.example.es/puerta) 🚪."
+    await hass.services.async_call(
+        "aura_tts",
+        "announce",
+        {"entity_id": list(players), "message": message, "language": "es"},
+        blocking=True,
+    )
+    for player in players.values():
+        await wait_decoded(player, 1)
+    assert sent(fake_api) == "Aviso. Shivawn está en la puerta ."
+    [audio] = {player.received[0] for player in players.values()}
+    seconds = speech_seconds(fake_api.tts_requests()[0].body["text"])
+    assert await asyncio.to_thread(decoded_seconds, audio) == pytest.approx(seconds, abs=0.1)
