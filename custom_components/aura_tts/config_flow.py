@@ -26,7 +26,6 @@ from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 
 from .aura import (
-    CHIME_OFF,
     DEFAULT_BASE_URL,
     AuraError,
     PronunciationError,
@@ -37,12 +36,8 @@ from .aura import (
 from .connection import new_client
 from .const import (
     CONF_BASE_URL,
-    CONF_CHIME,
-    CONF_CHIME_AFTER,
     CONF_FALLBACK,
-    CONF_MARKDOWN,
     CONF_PRONUNCIATIONS,
-    CONF_SILENCE,
     CONF_VOICE,
     CONF_WARN_BELOW,
     DEFAULT_WARN_BELOW,
@@ -60,6 +55,7 @@ from .flow_forms import (
     key_schema,
     normalized_url,
     profile_data,
+    profile_from_form,
     profile_name,
     profile_schema,
     without_key,
@@ -287,15 +283,7 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
             if fallback is not None and self._is_aura(fallback):
                 errors[CONF_FALLBACK] = "fallback_is_aura"
             if not errors:
-                data = profile_data(
-                    voice_id,
-                    values[CONF_CHIME],
-                    format_pronunciations(rules),
-                    fallback,
-                    silence=int(values.get(CONF_SILENCE) or 0),
-                    chime_after=values.get(CONF_CHIME_AFTER, CHIME_OFF),
-                    markdown=bool(values.get(CONF_MARKDOWN, True)),
-                )
+                data = profile_from_form(values, voice_id, format_pronunciations(rules), fallback)
                 if editing is None:
                     return self.async_create_entry(title=name, data=data)
                 return self.async_update_and_abort(

@@ -192,3 +192,18 @@ def profile_data(
     if fallback:
         data[CONF_FALLBACK] = fallback
     return data
+
+
+def profile_from_form(
+    values: dict[str, Any], voice_id: str, pronunciations: str, fallback: str | None
+) -> dict[str, Any]:
+    """A profile's settings from its form's answers (the voice, rules and fallback checked)."""
+    return profile_data(
+        voice_id,
+        values[CONF_CHIME],
+        pronunciations,
+        fallback,
+        silence=int(values.get(CONF_SILENCE) or 0),
+        chime_after=values.get(CONF_CHIME_AFTER, CHIME_OFF),
+        markdown=bool(values.get(CONF_MARKDOWN, True)),
+    )
