@@ -1,4 +1,4 @@
-"""Shared fixtures: the fake AI/ML API on 127.0.0.1 and a config entry pointed at it."""
+"""Shared fixtures: the fake AI/ML API and fake Deepgram on 127.0.0.1, a config entry."""
 
 # Import the repository's custom_components before the harness plugin puts its own
 # testing_config/custom_components package on the path (it would shadow ours).
@@ -22,6 +22,7 @@ from custom_components.aura_tts.flow_forms import key_fingerprint, profile_data
 from e2e.e2e_speaker.media_player import Speaker, speakers
 from tests.aura.clients import QUICK_RETRY, TEST_TIMEOUTS
 from tests.fake_aimlapi import FakeAimlApi, start
+from tests.fake_deepgram import FakeDeepgram
 from tests.speakers import add_players, read_stream
 
 API_KEY = "test-key"
@@ -61,6 +62,15 @@ def short_read_timeout(hass: HomeAssistant, client_tuning: ClientTuning) -> None
 async def fake_api(socket_enabled: None) -> AsyncGenerator[FakeAimlApi]:
     """The fake AI/ML API, serving on a free port of 127.0.0.1."""
     fake = FakeAimlApi(keys={API_KEY: 42.5})
+    runner, _ = await start(fake)
+    yield fake
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def fake_deepgram(socket_enabled: None) -> AsyncGenerator[FakeDeepgram]:
+    """The fake Deepgram API, serving on a free port of 127.0.0.1."""
+    fake = FakeDeepgram(keys={API_KEY: 42.5})
     runner, _ = await start(fake)
     yield fake
     await runner.cleanup()

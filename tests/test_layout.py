@@ -66,7 +66,7 @@ def test_the_front_door_lists_what_it_offers() -> None:
 TESTS = Path(__file__).resolve().parent
 LIBRARY_TESTS = sorted((TESTS / "aura").glob("*.py"))
 # What a library test may lean on besides the library: HA-free helpers of the test suite.
-HA_FREE_HELPERS = ("tests.aura", "tests.fake_aimlapi", "tests.audio_checks")
+HA_FREE_HELPERS = ("tests.aura", "tests.fake_aimlapi", "tests.fake_deepgram", "tests.audio_checks")
 
 
 @pytest.mark.parametrize("path", LIBRARY_TESTS, ids=lambda p: p.name)

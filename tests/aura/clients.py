@@ -4,8 +4,9 @@ from typing import Any
 
 import aiohttp
 
-from custom_components.aura_tts.aura import AuraClient, RetryPolicy, Timeouts
+from custom_components.aura_tts.aura import AuraClient, DeepgramClient, RetryPolicy, Timeouts
 from tests.fake_aimlapi import FakeAimlApi
+from tests.fake_deepgram import FakeDeepgram
 
 # Retries as in production but with short waits, so fault tests stay fast. The read timeout
 # stays generous: a busy machine (two Home Assistants on two cores) must not turn a slow
@@ -23,3 +24,13 @@ def client_for(
     settings.setdefault("timeouts", TEST_TIMEOUTS)
     settings.setdefault("retry", QUICK_RETRY)
     return AuraClient(session, "test-key", url, **settings)
+
+
+def deepgram_client_for(
+    session: aiohttp.ClientSession, server: FakeDeepgram | str, **settings: Any
+) -> DeepgramClient:
+    """A Deepgram client of ``server`` with the tests' quick retries (see client_for)."""
+    url = server if isinstance(server, str) else server.url
+    settings.setdefault("timeouts", TEST_TIMEOUTS)
+    settings.setdefault("retry", QUICK_RETRY)
+    return DeepgramClient(session, "test-key", url, **settings)

@@ -50,8 +50,15 @@ def test_voices_for_language() -> None:
 
 def test_parse_voice_id() -> None:
     assert parse_voice_id("#g1_aura-2-thalia-en") is VOICES["#g1_aura-2-thalia-en"]
-    future = parse_voice_id("#g1_aura-2-nova-fr")
+    future = parse_voice_id("#g1_aura-2-nova-pt")
     assert future is not None
-    assert (future.name, future.language, future.generation) == ("nova", "fr", Generation.AURA_2)
-    assert future.label.startswith("Nova — Aura 2 · fr")
+    assert (future.name, future.language, future.generation) == ("nova", "pt", Generation.AURA_2)
+    assert future.label.startswith("Nova — Aura 2 · pt")
+    # Deepgram's model names name the same voices; Deepgram's own voices are known too.
+    thalia = parse_voice_id("aura-2-thalia-en")
+    assert thalia is not None
+    assert thalia.language == "en-US"
+    julius = parse_voice_id("#g1_aura-2-julius-de")
+    assert julius is not None
+    assert (julius.language, julius.gender) == ("de-DE", "masculine")
     assert parse_voice_id("thalia") is None

@@ -113,7 +113,7 @@ class Fault:
 
     kind: str
     count: int | None = 1
-    path: str = "/v1/tts"
+    path: str = ""  # "": the fake's synthesis path
     status: int = 500
     body: Any = None
     retry_after: float | None = None
@@ -159,6 +159,7 @@ class FakeAimlApi:
     key_states: dict[str, dict[str, Any]] = field(default_factory=dict)
     limits_reached: set[str] = field(default_factory=set)  # keys past a daily/weekly limit
     faults: list[Fault] = field(default_factory=list)
+    speak_path: str = "/v1/tts"
     requests: list[RecordedRequest] = field(default_factory=list)
     max_in_flight: int = 0  # the most synthesis requests answered at once so far
     _in_flight: dict[str, int] = field(default_factory=dict)
@@ -184,8 +185,8 @@ class FakeAimlApi:
         return round(sum(amounts), 6), len(amounts)
 
     def tts_requests(self) -> list[RecordedRequest]:
-        """The logged ``POST /v1/tts`` requests."""
-        return [r for r in self.requests if r.path == "/v1/tts"]
+        """The logged synthesis requests (``POST /v1/tts``)."""
+        return [r for r in self.requests if r.path == self.speak_path]
 
     @property
     def in_flight(self) -> int:
@@ -196,7 +197,7 @@ class FakeAimlApi:
         for fault in self.faults:
             if fault.text is not None and fault.text not in text:
                 continue
-            if fault.path == path and (fault.count is None or fault.count > 0):
+            if (fault.path or self.speak_path) == path and (fault.count is None or fault.count > 0):
                 if fault.count is not None:
                     fault.count -= 1
                 return fault
@@ -433,11 +434,12 @@ class FakeAimlApi:
         container = body.get("container") or (spec.containers[0] if spec.containers else None)
         rate = int(body.get("sample_rate") or spec.rates[0])
         voice, text = self._voice_name(body), body["text"]
+        speed = float(body.get("speed") or 1.0)
         content_type = CONTENT_TYPES[(encoding, container)]
         if encoding in sound.FFMPEG_FORMATS:
-            pcm = sound.pcm16(voice, text, 24000)
+            pcm = sound.pcm16(voice, text, 24000, speed)
             return await sound.ffmpeg_encode(pcm, 24000, encoding, rate), content_type
-        pcm = sound.pcm16(voice, text, rate)
+        pcm = sound.pcm16(voice, text, rate, speed)
         if encoding == "linear16":
             payload, wav_format, width = pcm, 1, 2
         else:
@@ -447,7 +449,7 @@ class FakeAimlApi:
         return payload, content_type
 
     def _seconds_of(self, body: dict[str, Any]) -> float:
-        return sound.speech_seconds(body["text"])
+        return sound.speech_seconds(body["text"], float(body.get("speed") or 1.0))
 
     async def _speak(
         self, request: web.Request, body: dict[str, Any], fault: Fault | None

@@ -18,14 +18,14 @@ MIN_SECONDS = 0.3
 _PERIOD_SAMPLES = (40, 48, 56, 64, 72, 80)  # tone period choices: 24 kHz -> 600..300 Hz
 
 
-def speech_seconds(text: str) -> float:
-    """How long the fake speaks ``text``."""
-    return max(MIN_SECONDS, len(text) * SECONDS_PER_CHARACTER)
+def speech_seconds(text: str, speed: float = 1.0) -> float:
+    """How long the fake speaks ``text`` at ``speed`` (Deepgram's pace setting)."""
+    return max(MIN_SECONDS, len(text) * SECONDS_PER_CHARACTER) / speed
 
 
-def sample_count(text: str, sample_rate: int) -> int:
+def sample_count(text: str, sample_rate: int, speed: float = 1.0) -> int:
     """Samples of audio for ``text`` at ``sample_rate``."""
-    return round(speech_seconds(text) * sample_rate)
+    return round(speech_seconds(text, speed) * sample_rate)
 
 
 def voice_period(voice: str) -> int:
@@ -41,11 +41,11 @@ def _period_pcm(period: int) -> bytes:
     )
 
 
-def pcm16(voice: str, text: str, sample_rate: int) -> bytes:
-    """Mono 16-bit little-endian PCM for ``text`` spoken by ``voice``."""
+def pcm16(voice: str, text: str, sample_rate: int, speed: float = 1.0) -> bytes:
+    """Mono 16-bit little-endian PCM for ``text`` spoken by ``voice`` at ``speed``."""
     # Scale the period with the rate so the pitch is the same at every sample rate.
     period = max(2, round(voice_period(voice) * sample_rate / 24000))
-    samples = sample_count(text, sample_rate)
+    samples = sample_count(text, sample_rate, speed)
     one = _period_pcm(period)
     whole, rest = divmod(samples, period)
     return one * whole + one[: rest * 2]

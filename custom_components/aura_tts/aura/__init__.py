@@ -1,4 +1,4 @@
-"""Aura: Deepgram's Aura voices through the AI/ML API (no Home Assistant imports).
+"""Aura: Deepgram's Aura voices, through the AI/ML API or Deepgram (no Home Assistant imports).
 
 The library half of the integration, and its one front door: the Home Assistant half imports
 only from here. Moving it to PyPI is a rename.
@@ -21,6 +21,7 @@ from .chime import (
     chime_audio,
 )
 from .client import DEFAULT_BASE_URL, AuraClient
+from .deepgram import DEEPGRAM_URL, DeepgramClient
 from .errors import (
     AuraError,
     AuthenticationError,
@@ -59,11 +60,18 @@ from .speech import (
     NothingToSayError,
     SpeechStream,
 )
+from .synthesis import SpeechClient
 from .voices import (
+    AIMLAPI_VOICES,
     AURA_2_VOICES,
+    DEEPGRAM_VOICES,
     DEFAULT_VOICE_ID,
+    MAX_SPEED,
+    MIN_SPEED,
     VOICES,
+    Catalogue,
     Generation,
+    Voice,
     default_language_of,
     parse_voice_id,
     stand_in_voice,
@@ -72,13 +80,18 @@ from .voices import (
 )
 
 __all__ = [
+    "AIMLAPI_VOICES",
     "AURA_2_VOICES",
     "CHIME_NAMES",
     "CHIME_OFF",
+    "DEEPGRAM_URL",
+    "DEEPGRAM_VOICES",
     "DEFAULT_BASE_URL",
     "DEFAULT_VOICE_ID",
     "MAX_MESSAGE_LENGTH",
     "MAX_SILENCE_MS",
+    "MAX_SPEED",
+    "MIN_SPEED",
     "VOICES",
     "AccountCheck",
     "AudioFormat",
@@ -88,6 +101,8 @@ __all__ = [
     "BadRequestError",
     "Balance",
     "CannotConnectError",
+    "Catalogue",
+    "DeepgramClient",
     "ForbiddenError",
     "Generation",
     "InsufficientCreditError",
@@ -104,12 +119,14 @@ __all__ = [
     "ReplayableText",
     "RetryPolicy",
     "ServerError",
+    "SpeechClient",
     "SpeechStream",
     "SpendingLimitError",
     "TextTooLongError",
     "Timeouts",
     "UnsupportedOutputError",
     "Usage",
+    "Voice",
     "VoiceRejectedError",
     "chime_audio",
     "default_language_of",

@@ -1,4 +1,4 @@
-"""The account's free endpoints: key, balance and spend.
+"""The AI/ML API account's free endpoints: key, balance and spend.
 
 ``GET /v1/key`` (the key's state and scopes), ``GET /v2/billing`` (the balance) and
 ``GET /v2/usage`` (what the key spent).
@@ -95,8 +95,9 @@ class KeyInfo:
 class AccountCheck:
     """What a key check found; fields are None where the server has no such endpoint."""
 
-    key: KeyInfo | None
+    key: KeyInfo | None  # the AI/ML API's /v1/key
     balance: Balance | None
+    project: str | None = None  # a Deepgram key's project (its name)
 
     @property
     def no_credit(self) -> bool:

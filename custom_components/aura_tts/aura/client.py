@@ -10,13 +10,11 @@ are its parts.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
 import contextlib
 from datetime import datetime
 from enum import StrEnum
 import logging
-import time
 from typing import Any, Final
 
 import aiohttp
@@ -32,18 +30,29 @@ from .errors import (
     SpendingLimitError,
     VoiceRejectedError,
 )
-from .http import RetryPolicy, Timeouts, Transport, is_audio, read_capped
-from .voices import Generation, parse_voice_id
+from .http import RetryPolicy, Timeouts, is_audio, read_capped
+from .synthesis import (
+    DEFAULT_RETRY,
+    MAX_CONCURRENT_REQUESTS,
+    MAX_TEXT_LENGTH,
+    NO_RETRY,
+    SpeechClient,
+)
+from .voices import AIMLAPI_VOICES, Catalogue, Generation, parse_voice_id
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL: Final = "https://api.aimlapi.com"
-MAX_TEXT_LENGTH: Final = 2000  # Deepgram's limit per request
-MAX_CONCURRENT_REQUESTS: Final = 15  # Deepgram's limit per key
 DEFAULT_CHECK_VOICE: Final = "#g1_aura-2-thalia-en"  # for servers without free checks
-DEFAULT_RETRY = RetryPolicy()
-NO_RETRY: Final = RetryPolicy(attempts=1)
-DEFAULT_TIMEOUTS = Timeouts()
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_RETRY",
+    "MAX_CONCURRENT_REQUESTS",
+    "MAX_TEXT_LENGTH",
+    "NO_RETRY",
+    "AuraClient",
+    "RequestStyle",
+]
 
 
 class RequestStyle(StrEnum):
@@ -76,8 +85,11 @@ def build_tts_body(
     return body
 
 
-class AuraClient:
+class AuraClient(SpeechClient):
     """The AI/ML API's TTS endpoint, over an injected aiohttp session."""
+
+    service = "AI/ML API"
+    reports_spend = True
 
     def __init__(
         self,
@@ -89,23 +101,22 @@ class AuraClient:
         retry: RetryPolicy | None = None,
         request_style: RequestStyle = RequestStyle.MODEL_AND_VOICE,
     ) -> None:
-        """Talk to ``base_url`` with ``api_key``; the session stays the caller's.
-
-        ``limiter`` caps the synthesis requests in flight with this key: the service's limit
-        is per key, so every speaker of the key (each profile, the announce action) shares it.
-        """
-        self._http = Transport(session, api_key, base_url, timeouts or DEFAULT_TIMEOUTS)
+        """Talk to ``base_url`` with ``api_key``; the session stays the caller's."""
+        super().__init__(
+            session, api_key, base_url, timeouts=timeouts, retry=retry, auth_scheme="Bearer"
+        )
         self._account = Account(self._http)
         self._downloads = AudioDownloader(self._http)
-        self._retry = retry or DEFAULT_RETRY
         self.request_style = request_style
-        self.limiter = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
-        self.retries = 0  # retries made since start, for diagnostics
 
     @property
-    def base_url(self) -> str:
-        """The server this client talks to."""
-        return self._http.root.rstrip("/")
+    def catalogue(self) -> Catalogue:
+        """The 56 voices the AI/ML API documents (English and Spanish)."""
+        return AIMLAPI_VOICES
+
+    def diagnostics(self) -> dict[str, Any]:
+        """What support may see of the client: also the request style it settled on."""
+        return {**super().diagnostics(), "request_style": self.request_style.value}
 
     async def async_get_balance(self) -> Balance:
         """The account balance, from ``GET /v2/billing`` (free)."""
@@ -182,55 +193,8 @@ class AuraClient:
                 raise error
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def async_stream_audio(
-        self, voice_id: str, text: str, audio_format: AudioFormat
-    ) -> AsyncGenerator[bytes]:
-        """Synthesize ``text`` and yield the audio bytes as they arrive.
-
-        Failures before the first audio byte are retried as the retry policy allows; after
-        it, a retry would repeat audio the listener already has, so they are raised.
-        """
-        audio_format.validate()
-        started = time.monotonic()
-        attempt = 1
-        while True:
-            audio = self._stream_once(voice_id, text, audio_format)
-            try:
-                first = await anext(audio)
-                break
-            except ForbiddenError as err:
-                await audio.aclose()
-                if type(err) is ForbiddenError:
-                    raise await self._explain_forbidden(err) from err
-                raise
-            except AuraError as err:
-                await audio.aclose()
-                wait = self._retry_wait(err, attempt, started)
-                if wait is None:
-                    raise
-            except BaseException:  # cancelled: close the request now, not at GC
-                await audio.aclose()
-                raise
-            _LOGGER.debug("Trying again in %.2f s", wait)
-            self.retries += 1
-            attempt += 1
-            await asyncio.sleep(wait)
-        async with contextlib.aclosing(audio):
-            yield first
-            async for chunk in audio:
-                yield chunk
-
-    def _retry_wait(self, err: AuraError, attempt: int, started: float) -> float | None:
-        """Seconds to wait before trying again after ``err``, or None to give up."""
-        if not err.retryable or attempt >= self._retry.attempts:
-            return None
-        wait = self._retry.delay(attempt, getattr(err, "retry_after", None))
-        if time.monotonic() - started + wait > self._retry.budget:
-            return None
-        return wait
-
     async def _stream_once(
-        self, voice_id: str, text: str, audio_format: AudioFormat
+        self, voice_id: str, text: str, audio_format: AudioFormat, speed: float | None
     ) -> AsyncGenerator[bytes]:
         """One synthesis request, its audio yielded as it arrives (never empty)."""
         response = await self._open_tts(voice_id, text, audio_format)
@@ -248,9 +212,3 @@ class AuraClient:
                 yield chunk
         finally:
             response.release()
-
-    async def async_synthesize(self, voice_id: str, text: str, audio_format: AudioFormat) -> bytes:
-        """Synthesize ``text`` and return the whole audio."""
-        return b"".join(
-            [chunk async for chunk in self.async_stream_audio(voice_id, text, audio_format)]
-        )

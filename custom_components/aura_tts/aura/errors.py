@@ -1,4 +1,4 @@
-"""The typed errors of the AI/ML API client, and which one an error answer means.
+"""The typed errors of the speech clients, and which one an error answer means.
 
 Pure (no I/O): :func:`error_for` maps a status, the body's message and headers to an error,
 so the client and the tests share one table.
@@ -139,7 +139,15 @@ def error_message(status: int, raw: bytes) -> str:
     with contextlib.suppress(ValueError, UnicodeDecodeError):
         data = json.loads(raw)
         if isinstance(data, dict):
-            detail = data.get("message") or data.get("error") or data.get("detail")
+            # The AI/ML API's "message"; Deepgram's "err_msg" (older) or "message" and
+            # "details" (newer); other gateways' "error" or "detail".
+            detail = (
+                data.get("message")
+                or data.get("err_msg")
+                or data.get("error")
+                or data.get("detail")
+                or data.get("details")
+            )
             if isinstance(detail, list):
                 detail = "; ".join(str(item) for item in detail)
             if isinstance(detail, dict):
@@ -176,6 +184,8 @@ def error_for(  # noqa: PLR0911 - one return a status reads as the table it is
     """The typed error an error answer (status >= 400) means."""
     if status == 401:
         return AuthenticationError(message)
+    if status == 402:  # Deepgram: the project has no credit left
+        return InsufficientCreditError(message)
     if status == 403:
         return ForbiddenError(message)
     if status == 429:

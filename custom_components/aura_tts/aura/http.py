@@ -1,4 +1,4 @@
-"""The transport: authenticated requests to the AI/ML API, timeouts and the retry policy.
+"""The transport: authenticated requests to a speech service, timeouts and the retry policy.
 
 An error answer becomes its typed error; bodies are read with caps, so a runaway answer is
 an error, not a memory problem.
@@ -65,10 +65,21 @@ class Transport:
     """Requests to one server with one key, over an injected aiohttp session."""
 
     def __init__(
-        self, session: aiohttp.ClientSession, api_key: str, base_url: str, timeouts: Timeouts
+        self,
+        session: aiohttp.ClientSession,
+        api_key: str,
+        base_url: str,
+        timeouts: Timeouts,
+        *,
+        auth_scheme: str = "Bearer",
     ) -> None:
-        """Talk to ``base_url`` with ``api_key``; the session stays the caller's."""
+        """Talk to ``base_url`` with ``api_key``; the session stays the caller's.
+
+        ``auth_scheme``: how the key is presented (the AI/ML API takes ``Bearer``,
+        Deepgram ``Token``).
+        """
         self.session = session
+        self.auth_scheme = auth_scheme
         self.api_key = api_key
         self.root = base_url.rstrip("/") + "/"  # for urljoin: paths are relative to it
         self.timeouts = timeouts
@@ -79,7 +90,7 @@ class Transport:
 
     @property
     def _auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"}
+        return {"Authorization": f"{self.auth_scheme} {self.api_key}"}
 
     async def request(
         self,

@@ -19,9 +19,9 @@ from typing import Final
 from sentence_stream import SentenceBoundaryDetector
 
 from .audio import AudioFormat
-from .client import MAX_TEXT_LENGTH, AuraClient
 from .errors import AuraError, MessageTooLongError
 from .join import Joiner, joiner_for
+from .synthesis import MAX_TEXT_LENGTH, SpeechClient
 from .text import best_cut, clean_text, first_clause_end, split_text
 
 LOOKAHEAD = 4  # pieces synthesized ahead of the one playing
@@ -156,10 +156,11 @@ class SpeechStream:
 
     def __init__(
         self,
-        client: AuraClient,
+        client: SpeechClient,
         voice_id: str,
         audio_format: AudioFormat,
         *,
+        speed: float | None = None,
         limit: int = MAX_TEXT_LENGTH,
         lookahead: int = LOOKAHEAD,
         on_accepted: Callable[[str], None] | None = None,
@@ -169,8 +170,10 @@ class SpeechStream:
 
         ``on_accepted`` is called with each piece's text when its first audio byte arrives
         (the service has taken, and bills, that piece). ``pronounce`` rewrites each sentence
-        before it is spoken (see pronunciations.Pronouncer).
+        before it is spoken (see pronunciations.Pronouncer). ``speed`` is the voice's pace
+        (None: its own), where the client can change it.
         """
+        self._speed = speed
         self._pronounce = pronounce
         self._client = client
         self._on_accepted = on_accepted
@@ -242,7 +245,9 @@ class SpeechStream:
     async def _fetch(self, piece: str, out: asyncio.Queue[object]) -> None:
         """Synthesize one piece into ``out``: its chunks, then _END or the error."""
         try:
-            stream = self._client.async_stream_audio(self._voice_id, piece, self._format)
+            stream = self._client.async_stream_audio(
+                self._voice_id, piece, self._format, speed=self._speed
+            )
             accepted = False
             async with self._client.limiter, contextlib.aclosing(stream):
                 async for chunk in stream:
