@@ -50,9 +50,11 @@ def test_config_flow_refuses_a_wrong_key_then_offers_every_voice(
 ) -> None:
     ha = home_assistant
     flow = ha.api("POST", "/api/config/config_entries/flow", json={"handler": "aura_tts"})
-    assert flow["step_id"] == "user"
+    assert (flow["type"], flow["step_id"]) == ("menu", "user")
     path = f"/api/config/config_entries/flow/{flow['flow_id']}"
     server = {"advanced": {"base_url": fake_server.url}}
+    key_form = ha.api("POST", path, json={"next_step_id": "aimlapi"})
+    assert key_form["step_id"] == "aimlapi"
 
     wrong = ha.api("POST", path, json={"api_key": "not-a-real-key", **server})
     assert wrong["type"] == "form"

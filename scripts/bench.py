@@ -185,6 +185,9 @@ async def _add_entry(hass: Any, fake: Fake) -> str:
 
     flow = await hass.config_entries.flow.async_init("aura_tts", context={"source": "user"})
     flow = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {"next_step_id": "aimlapi"}
+    )
+    flow = await hass.config_entries.flow.async_configure(
         flow["flow_id"], {"api_key": fake.key, "advanced": {"base_url": fake.url}}
     )
     flow = await hass.config_entries.flow.async_configure(

@@ -55,10 +55,16 @@ async def new_key_flow(
     return result["flow_id"], key_input(NEW_KEY, url)
 
 
-async def start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
+async def start_user_flow(hass: HomeAssistant, service: str = "aimlapi") -> ConfigFlowResult:
+    """A new entry's flow, past its first question (which account): at the key form."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["aimlapi", "deepgram"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": service}
+    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == service
     return result
 
 
@@ -327,6 +333,7 @@ async def test_the_key_is_never_sent_back_to_the_browser(
     client = await hass_client()
     flows = "/api/config/config_entries/flow"
     started = await (await client.post(flows, json={"handler": DOMAIN})).json()
+    await client.post(f"{flows}/{started['flow_id']}", json={"next_step_id": "aimlapi"})
     answer = await client.post(
         f"{flows}/{started['flow_id']}", json=key_input("wrong-key", fake_api.url)
     )

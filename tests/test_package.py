@@ -18,6 +18,7 @@ import yaml  # type: ignore[import-untyped]
 
 from custom_components.aura_tts import user_errors
 from custom_components.aura_tts.aura.chime import CHIME_NAMES
+from custom_components.aura_tts.const import SERVICE_DEEPGRAM
 from custom_components.aura_tts.services import ANNOUNCE_SCHEMA
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,6 +145,8 @@ def test_every_translation_key_in_the_code_exists() -> None:
     # set-up raises the key check's keys of the errors it fails on
     used |= {row.speech_key for row in table} | {row.check_key for row in table}
     used |= {user_errors.UNEXPECTED, user_errors.RETIRED_KEY}
+    # a Deepgram account's own wording of some of them (user_errors.worded)
+    used |= {user_errors.worded(key, SERVICE_DEEPGRAM) for key in set(used)}
     entities = {key for platform in STRINGS["entity"].values() for key in platform}
     used |= set(re.findall(r'_attr_translation_key = "(\w+)"', SOURCE))
     assert used <= exceptions | set(STRINGS["issues"]) | entities
@@ -153,6 +156,7 @@ def test_every_translation_key_in_the_code_exists() -> None:
     errors = set(re.findall(r'errors\[[^]]+\] = "(\w+)"', SOURCE))
     errors |= set(re.findall(r'return \{"base": "(\w+)"\}', SOURCE))
     errors |= {row.check_key for row in user_errors.ERROR_TABLE} | {user_errors.UNEXPECTED}
+    errors |= {user_errors.worded(key, SERVICE_DEEPGRAM, form=True) for key in set(errors)}
     assert errors
     profile = STRINGS["config_subentries"]["profile"]
     assert errors <= set(STRINGS["config"]["error"]) | set(profile["error"])

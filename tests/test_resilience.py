@@ -198,6 +198,9 @@ async def test_the_key_never_leaks(
 
     # A config flow: a wrong key, then a right one.
     flow = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    flow = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {"next_step_id": "aimlapi"}
+    )
     for key in (wrong_key, second_key):
         flow = await hass.config_entries.flow.async_configure(
             flow["flow_id"], {"api_key": key, "advanced": {"base_url": fake_api.url}}

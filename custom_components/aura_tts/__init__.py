@@ -1,4 +1,4 @@
-"""Aura TTS: Deepgram Aura voices for Home Assistant through the AI/ML API."""
+"""Aura TTS: Deepgram Aura voices for Home Assistant, through the AI/ML API or Deepgram."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .aura import AuraError
-from .connection import new_client
+from .connection import new_client, service_of
 from .const import CONF_BASE_URL, DOMAIN
 from .coordinator import AccountCoordinator
 from .fallback import DATA_FALLBACK_MARKS, FallbackMarks
@@ -22,7 +22,8 @@ from .low_balance import DATA_BELOW
 from .migration import migrate_to_profiles
 from .models import AuraConfigEntry, AuraRuntimeData, ServiceHealth, SpokenCharacters
 from .services import async_setup_services
-from .user_errors import Remedy, placeholders, row_for
+from .user_errors import Remedy, placeholders, row_for, worded
+from .voice_catalogue import async_keep_voices_fresh
 
 PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.TTS]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -37,8 +38,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool:
-    """Check the key, then set up the TTS entity."""
-    client = new_client(hass, entry.data[CONF_API_KEY], entry.data[CONF_BASE_URL])
+    """Check the key, read the account's voices, then set up the TTS entities."""
+    service = service_of(entry.data)
+    client = new_client(hass, entry.data[CONF_API_KEY], entry.data[CONF_BASE_URL], service)
     # Free checks only: a server without them (a gateway) is not paid a synthesis per start.
     try:
         check = await client.async_validate_key()
@@ -47,9 +49,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool
     else:
         if check.no_credit:
             # The key is good: set up, and say why nothing can be spoken until a top-up.
-            async_report_no_credit(hass, entry.entry_id, entry.title)
+            async_report_no_credit(hass, entry.entry_id, entry.title, service)
         else:
             async_clear_no_credit(hass, entry.entry_id)
+    await async_keep_voices_fresh(hass, entry, client)
     account = AccountCoordinator(hass, entry, client)
     # Not async_config_entry_first_refresh: speech must not wait for a balance figure. A
     # failed poll leaves the account sensors unavailable and is retried on its schedule.
@@ -74,16 +77,17 @@ async def async_migrate_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bo
 def _raise_unless_key_is_good(hass: HomeAssistant, entry: AuraConfigEntry, err: AuraError) -> None:
     """Fail set-up as the error table says; return when the key is good all the same."""
     row = row_for(err)
+    service = service_of(entry.data)
     if row.remedy is Remedy.TOP_UP:
-        async_report_no_credit(hass, entry.entry_id, entry.title)
+        async_report_no_credit(hass, entry.entry_id, entry.title, service)
         return
     if row.remedy is Remedy.KEY_IS_GOOD:
         return  # e.g. a spent limit that resets: each message says why it fails
     failure = ConfigEntryAuthFailed if row.remedy is Remedy.NEW_KEY else ConfigEntryNotReady
     raise failure(
         translation_domain=DOMAIN,
-        translation_key=row.check_key,
-        translation_placeholders=placeholders(err),
+        translation_key=worded(row.check_key, service),
+        translation_placeholders=placeholders(err, service=service),
     ) from err
 
 

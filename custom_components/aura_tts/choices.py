@@ -1,4 +1,4 @@
-"""What a message is spoken with: its voice, silence and chimes, checked before anything is paid.
+"""What a message is spoken with: voice, speed, silence and chimes, checked before anything is paid.
 
 Shared by the TTS entity and the announce action, so both refuse the same things with the
 same translated messages.
@@ -16,17 +16,21 @@ from .aura import (
     CHIME_NAMES,
     CHIME_OFF,
     MAX_SILENCE_MS,
-    parse_voice_id,
-    stand_in_voice,
+    MAX_SPEED,
+    MIN_SPEED,
+    Catalogue,
+    SpeechClient,
 )
 from .const import (
     ATTR_CHIME,
     ATTR_CHIME_AFTER,
     ATTR_SILENCE,
+    ATTR_SPEED,
     ATTR_VOICE,
     CONF_CHIME,
     CONF_CHIME_AFTER,
     CONF_SILENCE,
+    DEFAULT_SPEED,
     DEFAULT_VOICE,
     DOMAIN,
 )
@@ -40,15 +44,17 @@ class VoiceChoice:
     stands_in_for: str | None = None
 
 
-def choose_voice(options: dict[str, Any], language: str, configured: str) -> VoiceChoice:
-    """The voice to speak ``language`` with.
+def choose_voice(
+    options: dict[str, Any], language: str, configured: str, catalogue: Catalogue
+) -> VoiceChoice:
+    """The voice of ``catalogue`` (the account's) to speak ``language`` with.
 
     A voice the call names must speak the language. The configured voice is a default: for
     another language a voice of that language stands in (same gender if possible).
     """
     named = options.get(ATTR_VOICE)
     voice_id = str(named or options.get(DEFAULT_VOICE) or configured)
-    voice = parse_voice_id(voice_id)
+    voice = catalogue.voice(voice_id)
     if voice is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -57,7 +63,7 @@ def choose_voice(options: dict[str, Any], language: str, configured: str) -> Voi
         )
     if voice.base_language == language.split("-", 1)[0]:
         return VoiceChoice(voice_id)
-    stand_in = None if named else stand_in_voice(voice, language)
+    stand_in = None if named else catalogue.stand_in_voice(voice, language)
     if stand_in is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -65,6 +71,44 @@ def choose_voice(options: dict[str, Any], language: str, configured: str) -> Voi
             translation_placeholders={"voice": voice_id, "language": language},
         )
     return VoiceChoice(stand_in.voice_id, stands_in_for=voice_id)
+
+
+def choose_speed(options: dict[str, Any], voice_id: str, client: SpeechClient) -> float | None:
+    """The pace to speak with (None: the voice's own), checked against the account and voice.
+
+    A speed the call names must be one the account and voice can make: else the call is
+    refused, never spoken at another pace. The profile's speed is a default, like its voice:
+    a voice that cannot change pace (a stand-in for another language) speaks at its own.
+    """
+    named = options.get(ATTR_SPEED)
+    if named is None:
+        default = options.get(DEFAULT_SPEED)
+        if default is None or not client.can_change_speed(voice_id):
+            return None
+        return float(default)
+    try:
+        speed = float(named)
+    except (TypeError, ValueError):
+        speed = -1.0
+    if not MIN_SPEED <= speed <= MAX_SPEED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_speed",
+            translation_placeholders={
+                "speed": str(named),
+                "min": f"{MIN_SPEED:g}",
+                "max": f"{MAX_SPEED:g}",
+            },
+        )
+    if speed == 1.0:  # the voice's own pace: nothing to ask for, on any account
+        return None
+    if not client.can_change_speed(voice_id):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="speed_not_supported",
+            translation_placeholders={"voice": voice_id, "service": client.service},
+        )
+    return speed
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The flows of Aura TTS: the entry, its options, and its voice profiles (subentries).
 
-The entry: an API key, checked before anything is stored, then a voice. A profile is its
+The entry: which account (the AI/ML API or Deepgram), its API key, checked before anything
+is stored, then a voice. A profile is its
 own TTS entity (and device), named after it, so Assist pipelines and automations pick a
 voice by name. What the forms ask, and how answers are stored, is in flow_forms.py.
 """
@@ -26,29 +27,34 @@ from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 
 from .aura import (
-    DEFAULT_BASE_URL,
     AuraError,
+    Catalogue,
+    DeepgramClient,
     PronunciationError,
+    SpeechClient,
     format_pronunciations,
     parse_pronunciations,
     parse_voice_id,
 )
-from .connection import new_client
+from .connection import BUILT_IN_VOICES, DEFAULT_URLS, SERVICE_NAMES, new_client, service_of
 from .const import (
     CONF_BASE_URL,
     CONF_FALLBACK,
     CONF_PRONUNCIATIONS,
+    CONF_SERVICE,
+    CONF_SPEED,
     CONF_VOICE,
     CONF_WARN_BELOW,
     DEFAULT_WARN_BELOW,
     DOMAIN,
     SECTION_ADVANCED,
+    SERVICE_AIMLAPI,
+    SERVICE_DEEPGRAM,
     SUBENTRY_PROFILE,
 )
 from .flow_forms import (
     KEY_SELECTOR,
     OPTIONS_SCHEMA,
-    VOICE_SCHEMA,
     entry_title,
     insecure,
     key_fingerprint,
@@ -58,16 +64,18 @@ from .flow_forms import (
     profile_from_form,
     profile_name,
     profile_schema,
+    voice_schema,
     without_key,
 )
+from .models import AuraRuntimeData
 from .schema import vol
-from .user_errors import UNEXPECTED, row_for
+from .user_errors import UNEXPECTED, row_for, worded
 
 _LOGGER = logging.getLogger(__name__)
 
 
 class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Add, re-authenticate and reconfigure an AI/ML API account."""
+    """Add, re-authenticate and reconfigure an AI/ML API or Deepgram account."""
 
     # 2: voices live in profiles (subentries); version 1 entries are migrated on set-up.
     VERSION = 2
@@ -76,6 +84,7 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with nothing checked."""
         self._data: dict[str, str] = {}
         self._title = "Aura TTS"
+        self._catalogue: Catalogue | None = None  # the checked account's voices
         self._warned_url: str | None = None  # a plain-http server the user was warned about
 
     @staticmethod
@@ -92,21 +101,23 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
         """Voice profiles: "Add voice profile" on the entry."""
         return {SUBENTRY_PROFILE: ProfileSubentryFlow}
 
-    async def _check(self, api_key: str, base_url: str) -> dict[str, str]:
+    async def _check(self, api_key: str, base_url: str, service: str) -> dict[str, str]:
         """Check the key against the server; return form errors (empty when fine).
 
         A key with a zero balance is a good key: the entry is made, and a repair issue says
-        to top up (set-up raises it).
+        to top up (set-up raises it). A Deepgram account's voices are read here too (free),
+        so the voice list is the account's own.
         """
-        client = new_client(self.hass, api_key, base_url)
+        client = new_client(self.hass, api_key, base_url, service)
         try:
             check = await client.async_validate_key(synthesize_if_unknown=True)
         except AuraError as err:
             key = row_for(err).check_key
             if key == UNEXPECTED:
                 _LOGGER.debug("Unexpected answer while checking the key: %s", err)
-            return {"base": key}
-        self._title = entry_title(check, base_url)
+            return {"base": worded(key, service, form=True)}
+        self._title = entry_title(check, base_url, service, DEFAULT_URLS[service])
+        self._catalogue = await _read_catalogue(client)
         return {}
 
     def _server_errors(self, base_url: str | None) -> dict[str, str]:
@@ -119,7 +130,26 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
         return {}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the API key (and, under Advanced, the server)."""
+        """Which account the key is for."""
+        return self.async_show_menu(
+            step_id="user", menu_options=[SERVICE_AIMLAPI, SERVICE_DEEPGRAM]
+        )
+
+    async def async_step_aimlapi(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """An AI/ML API key (and, under Advanced, the server)."""
+        return await self._async_key_step(SERVICE_AIMLAPI, user_input)
+
+    async def async_step_deepgram(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A Deepgram key (and, under Advanced, the server: a proxy or a self-hosted one)."""
+        return await self._async_key_step(SERVICE_DEEPGRAM, user_input)
+
+    async def _async_key_step(
+        self, service: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
         if user_input is not None:
             api_key = user_input[CONF_API_KEY].strip()
@@ -130,22 +160,25 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
             errors = self._server_errors(base_url)
             if not errors:
                 assert base_url is not None
-                errors = await self._check(api_key, base_url)
+                errors = await self._check(api_key, base_url, service)
             if not errors:
                 assert base_url is not None
                 self._data = {CONF_API_KEY: api_key, CONF_BASE_URL: base_url}
+                if service != SERVICE_AIMLAPI:  # entries without it are the AI/ML API's
+                    self._data[CONF_SERVICE] = service
                 return await self.async_step_voice()
         suggested = self.add_suggested_values_to_schema(
-            key_schema(DEFAULT_BASE_URL), without_key(user_input)
+            key_schema(DEFAULT_URLS[service]), without_key(user_input)
         )
-        return self.async_show_form(step_id="user", data_schema=suggested, errors=errors)
+        return self.async_show_form(step_id=service, data_schema=suggested, errors=errors)
 
     async def async_step_voice(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Pick the voice of the first profile (named after it; renamed under the entry)."""
         errors: dict[str, str] = {}
+        catalogue = self._catalogue or BUILT_IN_VOICES[service_of(self._data)]
         if user_input is not None:
             voice_id = user_input[CONF_VOICE].strip()
-            if parse_voice_id(voice_id) is None:
+            if catalogue.voice(voice_id) is None:
                 errors[CONF_VOICE] = "invalid_voice"
             else:
                 profile = ConfigSubentryData(
@@ -157,7 +190,9 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_create_entry(
                     title=self._title, data=self._data, subentries=[profile]
                 )
-        return self.async_show_form(step_id="voice", data_schema=VOICE_SCHEMA, errors=errors)
+        return self.async_show_form(
+            step_id="voice", data_schema=voice_schema(catalogue), errors=errors
+        )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """The key was rejected: ask for a new one."""
@@ -168,16 +203,18 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Check and store the new key; the voice and server stay as they were."""
         entry = self._get_reauth_entry()
+        service = service_of(entry.data)
         errors: dict[str, str] = {}
         if user_input is not None:
             api_key = user_input[CONF_API_KEY].strip()
-            errors = await self._check(api_key, entry.data[CONF_BASE_URL])
+            errors = await self._check(api_key, entry.data[CONF_BASE_URL], service)
             if not errors:
                 return self._update_key(entry, api_key, entry.data[CONF_BASE_URL])
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=vol.Schema({vol.Required(CONF_API_KEY): KEY_SELECTOR}),
             errors=errors,
+            description_placeholders={"service": SERVICE_NAMES[service]},
         )
 
     async def async_step_reconfigure(
@@ -185,6 +222,7 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the key or the server; an empty key field keeps the saved key."""
         entry = self._get_reconfigure_entry()
+        service = service_of(entry.data)
         errors: dict[str, str] = {}
         if user_input is not None:
             api_key = (user_input.get(CONF_API_KEY) or "").strip() or entry.data[CONF_API_KEY]
@@ -192,7 +230,7 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
             errors = self._server_errors(base_url)
             if not errors:
                 assert base_url is not None
-                errors = await self._check(api_key, base_url)
+                errors = await self._check(api_key, base_url, service)
             if not errors:
                 assert base_url is not None
                 return self._update_key(entry, api_key, base_url)
@@ -201,6 +239,7 @@ class AuraConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(schema, without_key(user_input)),
             errors=errors,
+            description_placeholders={"service": SERVICE_NAMES[service]},
         )
 
     def _update_key(self, entry: ConfigEntry, api_key: str, base_url: str) -> ConfigFlowResult:
@@ -275,6 +314,8 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
                 errors[CONF_NAME] = "name_taken"
             if parse_voice_id(voice_id) is None:
                 errors[CONF_VOICE] = "invalid_voice"
+            elif float(values.get(CONF_SPEED) or 1.0) != 1.0 and not self._paced(voice_id):
+                errors[CONF_SPEED] = "speed_not_supported"
             try:
                 rules = parse_pronunciations(values.get(CONF_PRONUNCIATIONS) or "")
             except PronunciationError as err:
@@ -291,10 +332,29 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
                 )
         return self.async_show_form(
             step_id=step_id,
-            data_schema=profile_schema(values),
+            data_schema=profile_schema(values, self._catalogue, speed=self._deepgram),
             errors=errors,
             description_placeholders=placeholders,
         )
+
+    @property
+    def _deepgram(self) -> bool:
+        """Whether the profile's account is Deepgram's (the one that can change the pace)."""
+        return service_of(self._get_entry().data) == SERVICE_DEEPGRAM
+
+    @property
+    def _catalogue(self) -> Catalogue:
+        """The account's voices: its client's, or the built-in list of its service."""
+        entry = self._get_entry()
+        if entry.state is ConfigEntryState.LOADED:
+            runtime: AuraRuntimeData = entry.runtime_data
+            return runtime.client.catalogue
+        return BUILT_IN_VOICES[service_of(entry.data)]
+
+    def _paced(self, voice_id: str) -> bool:
+        """Whether a speed can be set for ``voice_id`` on this account."""
+        voice = self._catalogue.voice(voice_id)
+        return self._deepgram and voice is not None and voice.can_change_speed
 
     def _name_taken(self, name: str, editing: str | None) -> bool:
         """Another profile of this entry has the name (in any case): two would look alike."""
@@ -308,3 +368,15 @@ class ProfileSubentryFlow(ConfigSubentryFlow):
         """An Aura TTS entity cannot stand in: it fails whenever this one does."""
         entity = er.async_get(self.hass).async_get(entity_id)
         return entity is not None and entity.platform == DOMAIN
+
+
+async def _read_catalogue(client: SpeechClient) -> Catalogue:
+    """The account's voices; a Deepgram account's read from its server when it can be."""
+    if isinstance(client, DeepgramClient):
+        try:
+            await client.async_refresh_catalogue()
+        except AuraError as err:
+            _LOGGER.debug(
+                "Deepgram's voice list could not be read, using the built-in one: %s", err
+            )
+    return client.catalogue

@@ -4,6 +4,10 @@ from typing import Final
 
 DOMAIN: Final = "aura_tts"
 CONF_BASE_URL: Final = "base_url"
+CONF_SERVICE: Final = "service"  # which account the key is for (absent: the AI/ML API)
+SERVICE_AIMLAPI: Final = "aimlapi"
+SERVICE_DEEPGRAM: Final = "deepgram"
+CONF_SPEED: Final = "speed"  # a profile's pace, 0.7-1.5 (Deepgram, English and Spanish)
 CONF_VOICE: Final = "voice"
 CONF_WARN_BELOW: Final = "warn_below"
 CONF_CHIME: Final = "chime"
@@ -18,6 +22,7 @@ ATTR_VOICE: Final = "voice"
 ATTR_CHIME: Final = "chime"
 ATTR_CHIME_AFTER: Final = "chime_after"
 ATTR_SILENCE: Final = "silence"
+ATTR_SPEED: Final = "speed"
 EVENT_LOW_BALANCE: Final = f"{DOMAIN}_low_balance"
 SUBENTRY_PROFILE: Final = "profile"  # a voice profile (config subentry type)
 # The announce action.
@@ -31,6 +36,7 @@ ATTR_RESUME: Final = "resume"
 # voice travels under its own name: Home Assistant merges default options into the call's,
 # and only a voice the call named must speak its language.
 DEFAULT_VOICE: Final = "default_voice"
+DEFAULT_SPEED: Final = "default_speed"  # the profile's speed: a default, like its voice
 PRONUNCIATIONS: Final = "pronunciations"
 AFTER_FALLBACK: Final = "after_fallback"  # see fallback.FallbackMarks
 KEEP_MARKDOWN: Final = "keep_markdown"  # the profile reads Markdown as it is written

@@ -1,4 +1,4 @@
-"""The account's balance and spend, polled from the AI/ML API's free endpoints."""
+"""The account's balance and spend, polled from the service's free endpoints."""
 
 from __future__ import annotations
 
@@ -16,17 +16,18 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .aura import (
-    AuraClient,
     AuraError,
     Balance,
     ForbiddenError,
     RateLimitError,
+    SpeechClient,
     Usage,
     missing_endpoint,
 )
+from .connection import service_of
 from .const import DOMAIN
 from .low_balance import LowBalanceWarning
-from .user_errors import Remedy, placeholders, row_for
+from .user_errors import Remedy, placeholders, row_for, worded
 
 if TYPE_CHECKING:
     from .models import AuraConfigEntry
@@ -72,15 +73,16 @@ class AccountStatus:
 
 
 class AccountCoordinator(DataUpdateCoordinator[AccountStatus]):
-    """Polls the balance (``/v2/billing``) and the key's spend (``/v2/usage``).
+    """Polls the balance and, where the service reports it, the key's spend.
 
-    Both are free to ask. Every 30 minutes, and soon after speech was made (at most every
+    The AI/ML API's ``/v2/billing`` and ``/v2/usage``, Deepgram's project balances; all free
+    to ask. Every 30 minutes, and soon after speech was made (at most every
     5 minutes); never per request.
     """
 
     config_entry: AuraConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: AuraConfigEntry, client: AuraClient) -> None:
+    def __init__(self, hass: HomeAssistant, entry: AuraConfigEntry, client: SpeechClient) -> None:
         """Poll for ``entry`` with ``client``."""
         super().__init__(
             hass,
@@ -90,6 +92,7 @@ class AccountCoordinator(DataUpdateCoordinator[AccountStatus]):
             update_interval=POLL_INTERVAL,
         )
         self._client = client
+        self._service = service_of(entry.data)
         self._failures = 0
         self.low_balance = LowBalanceWarning(hass, entry)
         self._after_speech = Debouncer(
@@ -117,27 +120,33 @@ class AccountCoordinator(DataUpdateCoordinator[AccountStatus]):
         try:
             balance, spent_today, spent_month = await asyncio.gather(
                 self._optional(self._client.async_get_balance()),
-                self._optional(self._client.async_get_usage(today, now)),
-                self._optional(self._client.async_get_usage(month, now)),
+                self._spend(today, now),
+                self._spend(month, now),
             )
         except AuraError as err:
             if (row := row_for(err)).remedy is Remedy.NEW_KEY:
                 raise ConfigEntryAuthFailed(
                     translation_domain=DOMAIN,
-                    translation_key=row.check_key,
-                    translation_placeholders=placeholders(err),
+                    translation_key=worded(row.check_key, self._service),
+                    translation_placeholders=placeholders(err, service=self._service),
                 ) from err
             self._failures += 1
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="account_update_failed",
-                translation_placeholders={"error": str(err)},
+                translation_placeholders=placeholders(err, service=self._service),
                 retry_after=self._backoff(err).total_seconds(),
             ) from err
         self._failures = 0
         status = AccountStatus(balance, spent_today, spent_month, now)
         self.low_balance.async_check(status.balance)
         return status
+
+    async def _spend(self, start: datetime, end: datetime) -> Usage | None:
+        """What the key spent, where the service reports it (not Deepgram: None)."""
+        if not self._client.reports_spend:
+            return None
+        return await self._optional(self._client.async_get_usage(start, end))
 
     @staticmethod
     async def _optional[T](request: Awaitable[T]) -> T | None:

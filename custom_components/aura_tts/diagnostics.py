@@ -63,11 +63,7 @@ async def async_get_config_entry_diagnostics(
     client, account = runtime.client, runtime.account
     return {
         **settings,
-        "client": {
-            "base_url": redact_url(client.base_url),
-            "request_style": client.request_style.value,
-            "retries": client.retries,
-        },
+        "client": {"base_url": redact_url(client.base_url), **client.diagnostics()},
         "service": runtime.health.as_dict(),
         "account": {
             "last_poll_succeeded": account.last_update_success,

@@ -31,11 +31,11 @@ from yarl import URL
 from .aura import (
     CHIME_NAMES,
     CHIME_OFF,
-    DEFAULT_BASE_URL,
-    DEFAULT_VOICE_ID,
     MAX_SILENCE_MS,
-    VOICES,
+    MAX_SPEED,
+    MIN_SPEED,
     AccountCheck,
+    Catalogue,
     is_local_host,
     parse_voice_id,
 )
@@ -47,18 +47,30 @@ from .const import (
     CONF_MARKDOWN,
     CONF_PRONUNCIATIONS,
     CONF_SILENCE,
+    CONF_SPEED,
     CONF_VOICE,
     CONF_WARN_BELOW,
     SECTION_ADVANCED,
+    SERVICE_DEEPGRAM,
 )
 from .schema import vol
 
-VOICE_SELECTOR = SelectSelector(
-    SelectSelectorConfig(
-        options=[SelectOptionDict(value=v.voice_id, label=v.label) for v in VOICES.values()],
-        mode=SelectSelectorMode.DROPDOWN,
-        custom_value=True,
+
+def voice_selector(catalogue: Catalogue) -> SelectSelector:
+    """Every voice of the account, labelled with its language, accent and gender."""
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=[
+                SelectOptionDict(value=v.voice_id, label=v.label) for v in catalogue.voices.values()
+            ],
+            mode=SelectSelectorMode.DROPDOWN,
+            custom_value=True,
+        )
     )
+
+
+_SPEED_SELECTOR = NumberSelector(
+    NumberSelectorConfig(min=MIN_SPEED, max=MAX_SPEED, step=0.05, mode=NumberSelectorMode.SLIDER)
 )
 _CHIME_SELECTOR = SelectSelector(
     SelectSelectorConfig(
@@ -79,14 +91,23 @@ def profile_name(voice_id: str) -> str:
     return voice.name.capitalize() if voice is not None else voice_id
 
 
-def profile_schema(values: dict[str, Any]) -> vol.Schema:
-    """The profile form, filled with ``values`` (a profile's settings, or what was typed)."""
+def profile_schema(values: dict[str, Any], catalogue: Catalogue, *, speed: bool) -> vol.Schema:
+    """The profile form, filled with ``values`` (a profile's settings, or what was typed).
+
+    ``catalogue``: the account's voices; ``speed``: whether the account can change the pace.
+    """
+    paced = (
+        {vol.Required(CONF_SPEED, default=values.get(CONF_SPEED, 1.0)): _SPEED_SELECTOR}
+        if speed
+        else {}
+    )
     return vol.Schema(
         {
             vol.Required(CONF_NAME, default=values.get(CONF_NAME, "")): TextSelector(),
-            vol.Required(CONF_VOICE, default=values.get(CONF_VOICE, DEFAULT_VOICE_ID)): (
-                VOICE_SELECTOR
-            ),
+            vol.Required(
+                CONF_VOICE, default=values.get(CONF_VOICE, catalogue.default_voice_id)
+            ): voice_selector(catalogue),
+            **paced,
             vol.Required(CONF_CHIME, default=values.get(CONF_CHIME, CHIME_OFF)): _CHIME_SELECTOR,
             vol.Required(
                 CONF_CHIME_AFTER, default=values.get(CONF_CHIME_AFTER, CHIME_OFF)
@@ -120,7 +141,13 @@ _WARN_BELOW_SELECTOR = NumberSelector(
 )
 
 
-VOICE_SCHEMA = vol.Schema({vol.Required(CONF_VOICE, default=DEFAULT_VOICE_ID): VOICE_SELECTOR})
+def voice_schema(catalogue: Catalogue) -> vol.Schema:
+    """The first profile's voice, of the account's voices."""
+    return vol.Schema(
+        {vol.Required(CONF_VOICE, default=catalogue.default_voice_id): voice_selector(catalogue)}
+    )
+
+
 OPTIONS_SCHEMA = vol.Schema({vol.Required(CONF_WARN_BELOW): _WARN_BELOW_SELECTOR})
 
 
@@ -149,11 +176,13 @@ def normalized_url(url: str) -> str | None:
     return str(parsed).rstrip("/")
 
 
-def entry_title(check: AccountCheck, base_url: str) -> str:
-    """A title that tells two accounts apart: the key's name, else its public prefix."""
+def entry_title(check: AccountCheck, base_url: str, service: str, default_url: str) -> str:
+    """A title that tells accounts apart: the key's name or public prefix, the project."""
     if check.key is not None:
         return f"Aura TTS ({check.key.name or check.key.prefix})"
-    if base_url != DEFAULT_BASE_URL:
+    if service == SERVICE_DEEPGRAM:
+        return f"Aura TTS (Deepgram: {check.project or URL(base_url).host})"
+    if base_url != default_url:
         return f"Aura TTS ({URL(base_url).host})"
     return "Aura TTS"
 
@@ -178,9 +207,12 @@ def profile_data(
     silence: int = 0,
     chime_after: str = CHIME_OFF,
     markdown: bool = True,
+    speed: float = 1.0,
 ) -> dict[str, Any]:
     """A profile's settings as stored: only what is set, so the cache keys stay short."""
     data: dict[str, Any] = {CONF_VOICE: voice_id, CONF_CHIME: chime}
+    if speed != 1.0:
+        data[CONF_SPEED] = round(speed, 2)
     if silence:
         data[CONF_SILENCE] = silence
     if chime_after != CHIME_OFF:
@@ -206,4 +238,5 @@ def profile_from_form(
         silence=int(values.get(CONF_SILENCE) or 0),
         chime_after=values.get(CONF_CHIME_AFTER, CHIME_OFF),
         markdown=bool(values.get(CONF_MARKDOWN, True)),
+        speed=float(values.get(CONF_SPEED) or 1.0),
     )

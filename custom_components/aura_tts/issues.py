@@ -1,13 +1,14 @@
-"""Repair issues about the AI/ML API account: no credit left, or little."""
+"""Repair issues about the account (AI/ML API or Deepgram): no credit left, or little."""
 
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .const import DOMAIN
+from .const import DOMAIN, SERVICE_AIMLAPI, SERVICE_DEEPGRAM
 
 BILLING_URL = "https://aimlapi.com/app/billing"
+BILLING_URLS = {SERVICE_AIMLAPI: BILLING_URL, SERVICE_DEEPGRAM: "https://console.deepgram.com/"}
 
 
 def _issue_id(kind: str, entry_id: str) -> str:
@@ -16,25 +17,32 @@ def _issue_id(kind: str, entry_id: str) -> str:
 
 @callback
 def _async_report(
-    hass: HomeAssistant, kind: str, entry_id: str, severity: ir.IssueSeverity, **placeholders: str
+    hass: HomeAssistant,
+    kind: str,
+    entry_id: str,
+    severity: ir.IssueSeverity,
+    service: str,
+    **placeholders: str,
 ) -> None:
-    """Show (or update) the entry's issue ``kind``, a translation key linking to billing."""
+    """Show (or update) the entry's issue ``kind``, worded for its account, linking to billing."""
     ir.async_create_issue(
         hass,
         DOMAIN,
         _issue_id(kind, entry_id),
         is_fixable=False,
         severity=severity,
-        learn_more_url=BILLING_URL,
-        translation_key=kind,
+        learn_more_url=BILLING_URLS[service],
+        translation_key=kind if service == SERVICE_AIMLAPI else f"{service}_{kind}",
         translation_placeholders=placeholders,
     )
 
 
 @callback
-def async_report_no_credit(hass: HomeAssistant, entry_id: str, title: str) -> None:
+def async_report_no_credit(
+    hass: HomeAssistant, entry_id: str, title: str, service: str = SERVICE_AIMLAPI
+) -> None:
     """Show a repair issue: nothing can be spoken until the account is topped up."""
-    _async_report(hass, "no_credit", entry_id, ir.IssueSeverity.ERROR, title=title)
+    _async_report(hass, "no_credit", entry_id, ir.IssueSeverity.ERROR, service, title=title)
 
 
 @callback
@@ -45,7 +53,12 @@ def async_clear_no_credit(hass: HomeAssistant, entry_id: str) -> None:
 
 @callback
 def async_report_low_balance(
-    hass: HomeAssistant, entry_id: str, title: str, balance: str, warn_below: str
+    hass: HomeAssistant,
+    entry_id: str,
+    title: str,
+    balance: str,
+    warn_below: str,
+    service: str = SERVICE_AIMLAPI,
 ) -> None:
     """Show (or update) a warning: the credit is running out."""
     _async_report(
@@ -53,6 +66,7 @@ def async_report_low_balance(
         "low_balance",
         entry_id,
         ir.IssueSeverity.WARNING,
+        service,
         title=title,
         balance=balance,
         warn_below=warn_below,

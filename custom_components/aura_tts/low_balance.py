@@ -10,6 +10,7 @@ from homeassistant.util.hass_dict import HassKey
 from .aura import (
     Balance,
 )
+from .connection import service_of
 from .const import CONF_WARN_BELOW, DEFAULT_WARN_BELOW, DOMAIN, EVENT_LOW_BALANCE
 from .issues import (
     async_clear_low_balance,
@@ -68,7 +69,7 @@ class LowBalanceWarning:
         warn_below = self.warn_below
         below = balance.amount < warn_below
         if balance.amount <= 0:
-            async_report_no_credit(hass, entry_id, title)
+            async_report_no_credit(hass, entry_id, title, service_of(self._entry.data))
             async_clear_low_balance(hass, entry_id)
         else:
             async_clear_no_credit(hass, entry_id)
@@ -79,6 +80,7 @@ class LowBalanceWarning:
                     title,
                     _money(balance.amount, balance.currency),
                     _money(warn_below, "USD"),
+                    service_of(self._entry.data),
                 )
             else:
                 async_clear_low_balance(hass, entry_id)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, callback
 
-from .aura import AuraClient
+from .aura import SpeechClient
 
 if TYPE_CHECKING:
     from .coordinator import AccountCoordinator
@@ -30,7 +30,7 @@ _RECENT: Final = 20
 
 @dataclass
 class ServiceHealth:
-    """Availability of the AI/ML API as seen by one config entry.
+    """Availability of the speech service as seen by one config entry.
 
     The first outage is logged as one warning and the recovery as one info line, however
     many requests fail in between (Home Assistant's log-when-unavailable rule).
@@ -44,7 +44,7 @@ class ServiceHealth:
     def record_success(self) -> None:
         """The service answered with audio."""
         if not self.available:
-            _LOGGER.info("The AI/ML API is answering again")
+            _LOGGER.info("The speech service is answering again")
             self.available = True
         self.last_success = datetime.now(UTC)
 
@@ -53,7 +53,7 @@ class ServiceHealth:
         self.failures[kind] += 1
         self.recent.append((datetime.now(UTC), kind))
         if kind in OUTAGE_KINDS and self.available:
-            _LOGGER.warning("The AI/ML API cannot be used right now: %s", error)
+            _LOGGER.warning("The speech service cannot be used right now: %s", error)
             self.available = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -102,7 +102,7 @@ class SpokenCharacters:
 class AuraRuntimeData:
     """What a loaded entry holds while it runs."""
 
-    client: AuraClient
+    client: SpeechClient  # the AI/ML API's or Deepgram's
     health: ServiceHealth
     account: AccountCoordinator
     spoken: SpokenCharacters

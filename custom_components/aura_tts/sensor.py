@@ -78,9 +78,16 @@ async def async_setup_entry(
 ) -> None:
     """Add the account's sensors."""
     account = entry.runtime_data.account
+    # A spend the service never reports (Deepgram's keys) gets no sensor, rather than one
+    # that is always unavailable; a balance that may not be read is shown unavailable.
+    reports_spend = entry.runtime_data.client.reports_spend
     async_add_entities(
         [
-            *(AccountSensor(account, entry, description) for description in ACCOUNT_SENSORS),
+            *(
+                AccountSensor(account, entry, description)
+                for description in ACCOUNT_SENSORS
+                if description.usage is None or reports_spend
+            ),
             CharactersSpokenSensor(entry),
         ]
     )

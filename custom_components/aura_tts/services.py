@@ -43,13 +43,8 @@ from homeassistant.util.hass_dict import HassKey
 from .announce_queue import AnnouncementQueue, Turn
 from .announce_resume import async_resume, resumable
 from .announce_volume import AnnouncementVolumes, VolumeHold
-from .aura import (
-    DEFAULT_VOICE_ID,
-    MAX_SILENCE_MS,
-    mp3_seconds,
-    supported_languages,
-)
-from .choices import choose_sounds, choose_voice, with_profile_sounds
+from .aura import MAX_SILENCE_MS, mp3_seconds
+from .choices import choose_sounds, choose_speed, choose_voice, with_profile_sounds
 from .const import (
     ATTR_CHIME,
     ATTR_CHIME_AFTER,
@@ -58,12 +53,14 @@ from .const import (
     ATTR_PROFILE,
     ATTR_RESUME,
     ATTR_SILENCE,
+    ATTR_SPEED,
     ATTR_VOICE,
     ATTR_VOLUME,
     CONF_VOICE,
     DOMAIN,
     SERVICE_ANNOUNCE,
 )
+from .models import AuraConfigEntry
 from .schema import vol
 
 _LOGGER = logging.getLogger(__name__)
@@ -82,6 +79,7 @@ ANNOUNCE_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_CHIME): cv.string,
         vol.Optional(ATTR_CHIME_AFTER): cv.string,
         vol.Optional(ATTR_SILENCE): vol.All(vol.Coerce(int), vol.Range(min=0, max=MAX_SILENCE_MS)),
+        vol.Optional(ATTR_SPEED): vol.Coerce(float),  # checked with a translated message
         vol.Optional(ATTR_VOLUME): vol.All(vol.Coerce(float), vol.Range(min=0, max=1)),
         vol.Optional(ATTR_RESUME, default=True): cv.boolean,
     }
@@ -107,9 +105,9 @@ async def _async_announce(call: ServiceCall) -> None:
     Returns once they have it (see announce_queue for the turns).
     """
     hass = call.hass
-    engine, profile = _speaker(hass, call.data.get(ATTR_PROFILE))
+    engine, entry, profile = _speaker(hass, call.data.get(ATTR_PROFILE))
     players = await _players(call)
-    stream = _result_stream(hass, engine, profile, call.data)
+    stream = _result_stream(hass, engine, entry, profile, call.data)
     lead_in = choose_sounds(stream.options).lead_in
     volume = call.data.get(ATTR_VOLUME)
     queue, volumes = hass.data[DATA_QUEUE], hass.data[DATA_VOLUMES]
@@ -175,8 +173,10 @@ def _ended(hass: HomeAssistant, context: Context, turn: Turn) -> None:
             hass.async_create_task(async_resume(hass, media, context))
 
 
-def _speaker(hass: HomeAssistant, profile: str | None) -> tuple[str, Mapping[str, Any]]:
-    """The profile's TTS entity to speak with, and the profile's settings.
+def _speaker(
+    hass: HomeAssistant, profile: str | None
+) -> tuple[str, AuraConfigEntry, Mapping[str, Any]]:
+    """The profile's TTS entity to speak with, its entry, and the profile's settings.
 
     Without a profile named, the only enabled profile of the loaded entries.
     """
@@ -217,7 +217,7 @@ def _speaker(hass: HomeAssistant, profile: str | None) -> tuple[str, Mapping[str
     if len(loaded) > 1:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="choose_profile")
     entity, entry = loaded[0]
-    return entity.entity_id, entry.subentries[str(entity.config_subentry_id)].data
+    return entity.entity_id, entry, entry.subentries[str(entity.config_subentry_id)].data
 
 
 async def _players(call: ServiceCall) -> list[str]:
@@ -233,23 +233,30 @@ async def _players(call: ServiceCall) -> list[str]:
 
 
 def _result_stream(
-    hass: HomeAssistant, engine: str, profile: Mapping[str, Any], data: dict[str, Any]
+    hass: HomeAssistant,
+    engine: str,
+    entry: AuraConfigEntry,
+    profile: Mapping[str, Any],
+    data: dict[str, Any],
 ) -> tts.ResultStream:
     """Home Assistant's stream for the message, checked as the entity will check it."""
+    client = entry.runtime_data.client
     language = data.get(ATTR_LANGUAGE)
-    if language is not None and language not in supported_languages():
+    if language is not None and language not in client.catalogue.supported_languages():
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="unsupported_language",
             translation_placeholders={"language": language},
         )
-    named = (ATTR_VOICE, ATTR_CHIME, ATTR_CHIME_AFTER, ATTR_SILENCE)
+    named = (ATTR_VOICE, ATTR_CHIME, ATTR_CHIME_AFTER, ATTR_SILENCE, ATTR_SPEED)
     options = {name: data[name] for name in named if name in data}
     stream = tts.async_create_stream(hass, engine, language, with_profile_sounds(options, profile))
     # The entity makes these checks too, but only once a player asks for the audio: made
-    # here, a wrong voice, chime or silence fails the action before any player is touched.
-    configured_voice = str(profile.get(CONF_VOICE) or DEFAULT_VOICE_ID)
-    choose_voice(stream.options, str(stream.language), configured_voice)
+    # here, a wrong voice, speed, chime or silence fails the action before any player is
+    # touched.
+    configured_voice = str(profile.get(CONF_VOICE) or client.catalogue.default_voice_id)
+    voice = choose_voice(stream.options, str(stream.language), configured_voice, client.catalogue)
+    choose_speed(stream.options, voice.voice_id, client)
     choose_sounds(stream.options)
     return stream
 

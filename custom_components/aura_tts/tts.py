@@ -25,10 +25,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .aura import (
     CHIME_OFF,
-    DEFAULT_VOICE_ID,
     MAX_MESSAGE_LENGTH,
     AudioFormat,
     AuraError,
+    Catalogue,
     NoChimeError,
     OutputPlan,
     Pronouncer,
@@ -36,31 +36,33 @@ from .aura import (
     SpeechStream,
     UnsupportedOutputError,
     chime_audio,
-    default_language_of,
     joined,
     plan_output,
     pronouncer,
     silence_audio,
     spoken_text,
-    supported_languages,
-    voices_for_language,
 )
 from .choices import (
     Sounds,
     choose_sounds,
+    choose_speed,
     choose_voice,
     with_profile_sounds,
 )
+from .connection import service_of
 from .const import (
     AFTER_FALLBACK,
     ATTR_CHIME,
     ATTR_CHIME_AFTER,
     ATTR_SILENCE,
+    ATTR_SPEED,
     ATTR_VOICE,
     CONF_FALLBACK,
     CONF_MARKDOWN,
     CONF_PRONUNCIATIONS,
+    CONF_SPEED,
     CONF_VOICE,
+    DEFAULT_SPEED,
     DEFAULT_VOICE,
     DOMAIN,
     KEEP_MARKDOWN,
@@ -109,7 +111,6 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
 
     _attr_has_entity_name = True
     _attr_translation_key = "speech"
-    _attr_supported_languages = supported_languages()
     # Listing the preferred_* options tells Home Assistant that Aura produces the format
     # itself, so it runs no ffmpeg (see plan_output for the few cases Aura cannot make).
     _attr_supported_options = [  # noqa: RUF012 - Home Assistant declares it an instance attribute
@@ -117,6 +118,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         ATTR_CHIME,
         ATTR_CHIME_AFTER,
         ATTR_SILENCE,
+        ATTR_SPEED,
         ATTR_PREFERRED_FORMAT,
         ATTR_PREFERRED_SAMPLE_RATE,
         ATTR_PREFERRED_SAMPLE_CHANNELS,
@@ -140,13 +142,27 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         return self._entry.subentries[self._profile_id].data
 
     @property
+    def _service(self) -> str:
+        return service_of(self._entry.data)
+
+    @property
+    def _catalogue(self) -> Catalogue:
+        # The account's voices: Deepgram's list is read at set-up and refreshed daily.
+        return self._entry.runtime_data.client.catalogue
+
+    @property
     def _configured_voice(self) -> str:
-        return str(self._profile.get(CONF_VOICE, DEFAULT_VOICE_ID))
+        return str(self._profile.get(CONF_VOICE, self._catalogue.default_voice_id))
+
+    @property
+    def supported_languages(self) -> list[str]:
+        """Every language the account's voices speak (with their regions)."""
+        return self._catalogue.supported_languages()
 
     @property
     def default_language(self) -> str:
         """The configured voice's language: what Home Assistant fills in when none is given."""
-        return default_language_of(self._configured_voice, self._attr_supported_languages)
+        return self._catalogue.default_language_of(self._configured_voice)
 
     @property
     def default_options(self) -> dict[str, Any]:
@@ -160,6 +176,8 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         options: dict[str, Any] = {DEFAULT_VOICE: self._configured_voice}
         if pronunciations := self._profile.get(CONF_PRONUNCIATIONS):
             options[PRONUNCIATIONS] = pronunciations
+        if speed := self._profile.get(CONF_SPEED):
+            options[DEFAULT_SPEED] = speed  # only when set: other cache keys stay as they were
         if self._profile.get(CONF_MARKDOWN) is False:
             options[KEEP_MARKDOWN] = True  # only then: other cache keys stay as they were
         if mark := self.hass.data[DATA_FALLBACK_MARKS].mark(self._profile_id):
@@ -185,12 +203,14 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
 
     @callback
     def async_get_supported_voices(self, language: str) -> list[TtsVoice]:
-        """Voices that speak ``language``, newest generation first."""
-        return [TtsVoice(v.voice_id, v.label) for v in voices_for_language(language)]
+        """The account's voices that speak ``language``, newest generation first."""
+        return [
+            TtsVoice(v.voice_id, v.label) for v in self._catalogue.voices_for_language(language)
+        ]
 
     def _voice_for(self, options: dict[str, Any], language: str) -> str:
         """The voice to speak ``language`` with (see choose_voice); stand-ins logged once."""
-        choice = choose_voice(options, language, self._configured_voice)
+        choice = choose_voice(options, language, self._configured_voice, self._catalogue)
         if choice.stands_in_for and (choice.stands_in_for, language) not in self._stand_ins_logged:
             self._stand_ins_logged.add((choice.stands_in_for, language))
             _LOGGER.debug(
@@ -244,6 +264,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
             runtime.client,
             voice_id,
             plan.request,
+            speed=choose_speed(request.options, voice_id, runtime.client),
             on_accepted=partial(self._piece_accepted, runtime),
             pronounce=_pronouncer_for(request.options),
         )
@@ -275,7 +296,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
                 text=text,
                 on_fallback=lambda: marks.async_renew(self._profile_id),
             )
-        audio = _translated(audio, voice_id)
+        audio = _translated(audio, voice_id, self._service)
         if plan.convert:
             audio = convert_audio(self.hass, audio, plan.extension, **wanted)
         return TTSAudioResponse(plan.extension, audio)
@@ -308,7 +329,7 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
                     yield chunk
             except AuraError as err:
                 react(self.hass, self._entry, err)
-                runtime.health.record_failure(speech_key(err, voice_id), err)
+                runtime.health.record_failure(speech_key(err, voice_id, self._service), err)
                 raise
             finally:
                 if speech.pieces_accepted:  # speech was paid for: the balance has moved
@@ -321,14 +342,16 @@ class AuraTextToSpeechEntity(TextToSpeechEntity):
         async_clear_no_credit(self.hass, self._entry.entry_id)
 
 
-async def _translated(audio: AsyncGenerator[bytes], voice_id: str) -> AsyncGenerator[bytes]:
-    """Client errors as messages a user understands."""
+async def _translated(
+    audio: AsyncGenerator[bytes], voice_id: str, service: str
+) -> AsyncGenerator[bytes]:
+    """Client errors as messages a user understands, naming the account's service."""
     async with contextlib.aclosing(audio):
         try:
             async for chunk in audio:
                 yield chunk
         except AuraError as err:
-            raise user_error(err, voice_id) from err
+            raise user_error(err, voice_id, service) from err
 
 
 def _sounds_audio(sounds: Sounds, audio_format: AudioFormat) -> tuple[bytes | None, bytes | None]:

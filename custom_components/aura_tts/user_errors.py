@@ -35,7 +35,8 @@ from .aura import (
     VoiceRejectedError,
     parse_voice_id,
 )
-from .const import DOMAIN
+from .connection import SERVICE_NAMES, service_of
+from .const import DOMAIN, SERVICE_AIMLAPI, SERVICE_DEEPGRAM
 from .issues import async_report_no_credit
 
 
@@ -81,23 +82,37 @@ ERROR_TABLE: Final[tuple[ErrorRow, ...]] = (
 _OTHER: Final = ErrorRow(AuraError, UNEXPECTED, UNEXPECTED)
 
 
+# Messages whose advice differs for a Deepgram account (its console, its roles and scopes),
+# as form errors (config.error) and as exceptions; other messages name the service.
+_DEEPGRAM_FORM_ERRORS: Final = frozenset({"invalid_auth", "key_without_speech", UNEXPECTED})
+_DEEPGRAM_EXCEPTIONS: Final = frozenset({"invalid_auth", "key_without_speech", "no_credit"})
+
+
+def worded(key: str, service: str, *, form: bool = False) -> str:
+    """The translation key of ``key`` for an account of ``service``."""
+    own = _DEEPGRAM_FORM_ERRORS if form else _DEEPGRAM_EXCEPTIONS
+    return f"{SERVICE_DEEPGRAM}_{key}" if service == SERVICE_DEEPGRAM and key in own else key
+
+
 def row_for(err: AuraError) -> ErrorRow:
     """The table's row for ``err``."""
     return next((row for row in ERROR_TABLE if isinstance(err, row.kind)), _OTHER)
 
 
-def speech_key(err: AuraError, voice_id: str) -> str:
+def speech_key(err: AuraError, voice_id: str, service: str = SERVICE_AIMLAPI) -> str:
     """The translation key of the message for ``err`` while speaking with ``voice_id``."""
     key = row_for(err).speech_key
     voice = parse_voice_id(voice_id)
     if key == "voice_rejected" and voice is not None and voice.generation is Generation.AURA:
         return RETIRED_KEY
-    return key
+    return worded(key, service)
 
 
-def placeholders(err: AuraError, voice_id: str | None = None) -> dict[str, str]:
+def placeholders(
+    err: AuraError, voice_id: str | None = None, *, service: str = SERVICE_AIMLAPI
+) -> dict[str, str]:
     """What the messages of ``err`` fill in (unused ones are ignored)."""
-    values = {"error": str(err)}
+    values = {"error": str(err), "service": SERVICE_NAMES[service]}
     if isinstance(err, SpendingLimitError):
         values["limit"] = f"{err.threshold:g} USD" if err.threshold is not None else "?"
     if isinstance(err, MessageTooLongError):
@@ -117,14 +132,14 @@ def react(hass: HomeAssistant, entry: ConfigEntry, err: AuraError) -> None:
     if remedy is Remedy.NEW_KEY:
         entry.async_start_reauth(hass)
     elif remedy is Remedy.TOP_UP:
-        async_report_no_credit(hass, entry.entry_id, entry.title)
+        async_report_no_credit(hass, entry.entry_id, entry.title, service_of(entry.data))
 
 
-def user_error(err: AuraError, voice_id: str) -> HomeAssistantError:
+def user_error(err: AuraError, voice_id: str, service: str) -> HomeAssistantError:
     """The translated exception for ``err`` while speaking with ``voice_id``."""
     error = ServiceValidationError if err.callers_fault else HomeAssistantError
     return error(
         translation_domain=DOMAIN,
-        translation_key=speech_key(err, voice_id),
-        translation_placeholders=placeholders(err, voice_id),
+        translation_key=speech_key(err, voice_id, service),
+        translation_placeholders=placeholders(err, voice_id, service=service),
     )

@@ -133,6 +133,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any
     started: float
+    query: dict[str, str] = field(default_factory=dict)  # Deepgram's settings travel here
     status: int | None = None
     first_byte: float | None = None
     finished: float | None = None
@@ -224,7 +225,12 @@ class FakeAimlApi:
         except ValueError:
             body = raw
         record = RecordedRequest(
-            request.method, request.path, dict(request.headers), body, time.monotonic()
+            request.method,
+            request.path,
+            dict(request.headers),
+            body,
+            time.monotonic(),
+            dict(request.query),
         )
         self.requests.append(record)
         request["record"] = record
