@@ -1,4 +1,4 @@
-"""A real Home Assistant (2026.11.0) process and the fake AI/ML API, for end-to-end tests.
+"""A real Home Assistant (2026.11.0) process, the fake AI/ML API and the fake Deepgram.
 
 Run by scripts/test in the ``ha`` venv. Home Assistant runs as its own process with a
 temporary configuration that loads this working tree's integration and a test speaker
@@ -28,19 +28,21 @@ import requests
 from scripts.ha_config import write_config
 from scripts.net import free_port
 from tests.fake_aimlapi import FakeAimlApi, start
+from tests.fake_deepgram import FakeDeepgram
 
 REPO = Path(__file__).resolve().parent.parent
 OWNER = {"name": "Test Owner", "username": "owner", "password": "correct horse battery"}
 KEYS = {"rest": "e2e-rest-key-0123456789", "browser": "e2e-browser-key-9876543210"}
+DEEPGRAM_KEY = "e2e-deepgram-key-5647382910"
 STARTUP_SECONDS = 180
 FFMPEG_RUNS = "ffmpeg-runs.log"
 
 
 @dataclass
 class FakeServer:
-    """The fake AI/ML API, served from a thread with its own event loop."""
+    """A fake service (the AI/ML API, or Deepgram), served from a thread with its own loop."""
 
-    fake: FakeAimlApi
+    fake: FakeAimlApi  # or FakeDeepgram, its subclass
     loop: asyncio.AbstractEventLoop
     url: str = ""
 
@@ -49,18 +51,28 @@ class FakeServer:
         return self.fake.tts_requests()[count:]
 
 
-@pytest.fixture(scope="session")
-def fake_server() -> Generator[FakeServer]:
-    """The fake AI/ML API on a free port of 127.0.0.1, accepting both test keys."""
+def _serve(fake: FakeAimlApi) -> Generator[FakeServer]:
+    """Serve ``fake`` on a free port of 127.0.0.1 from a thread of its own."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    fake = FakeAimlApi(keys=dict.fromkeys(KEYS.values(), 42.5), ttfb=0.05)
     runner, url = asyncio.run_coroutine_threadsafe(start(fake), loop).result(30)
     yield FakeServer(fake, loop, url)
     asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(30)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Generator[FakeServer]:
+    """The fake AI/ML API, accepting both test keys."""
+    yield from _serve(FakeAimlApi(keys=dict.fromkeys(KEYS.values(), 42.5), ttfb=0.05))
+
+
+@pytest.fixture(scope="session")
+def fake_deepgram_server() -> Generator[FakeServer]:
+    """The fake Deepgram, accepting the Deepgram test key."""
+    yield from _serve(FakeDeepgram(keys={DEEPGRAM_KEY: 42.5}, ttfb=0.05))
 
 
 @dataclass
@@ -242,6 +254,7 @@ def develop(tmp_path_factory: pytest.TempPathFactory) -> Generator[Develop]:
         "AURA_DEVELOP_CONFIG": str(config_dir),
         "AURA_DEVELOP_PORT": str(port),
         "AURA_FAKE_PORT": str(free_port()),
+        "AURA_FAKE_DEEPGRAM_PORT": str(free_port()),
     }
     with log.open("wb") as output:
         process = subprocess.Popen(

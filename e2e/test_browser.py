@@ -82,6 +82,11 @@ def add_through_the_ui(
     page.get_by_placeholder("Search for a brand name").fill("Aura TTS")
     page.get_by_text("Aura TTS", exact=True).click()
 
+    # The first question: which account the key is for.
+    expect(page.get_by_text("Which account is the key for?")).to_be_visible()
+    page.screenshot(path=shots / "setup-account.png")
+    page.get_by_text(re.compile("^AI/ML API")).click()
+
     # The key step: the key, and the fake server under Advanced.
     expect(page.get_by_text("Connect to the AI/ML API")).to_be_visible()
     page.get_by_role("textbox", name=re.compile("API key")).fill(KEYS["browser"])

@@ -371,6 +371,7 @@ def test_announce_on_two_speakers_with_a_chime_and_a_volume(
         "chime",
         "chime_after",
         "silence",
+        "speed",
         "volume",
         "resume",
     }

@@ -73,3 +73,4 @@ def test_develop_is_still_the_same_home_assistant_on_127_0_0_1_after_six_minutes
     log = develop.log.read_text()
     assert "Pending HTTP config" not in log
     assert "offline-demo-key" in log  # the fake API is there too, as the README says
+    assert "a fake Deepgram runs at" in log  # and the fake Deepgram (the other account)

@@ -1,4 +1,4 @@
-"""Aura TTS benchmark: a real Home Assistant in this process, the fake AI/ML API beside it.
+"""Aura TTS benchmark: a real Home Assistant in this process, the fake services beside it.
 
 Run it with ``scripts/bench`` (which picks Home Assistant 2026.11.0's venv). Each figure is
 printed next to its baseline, measured in the same run; medians over ``--runs`` repetitions.
@@ -73,20 +73,20 @@ MARKDOWN_ANSWER = [
 
 @dataclass
 class Fake:
-    """A fake AI/ML API process."""
+    """A fake service's process: the AI/ML API's, or Deepgram's (same timings)."""
 
     key: str
     url: str
     process: asyncio.subprocess.Process
 
     @classmethod
-    async def start(cls, key: str, rtf: float) -> Fake:
-        """Start ``python -m tests.fake_aimlapi`` and wait until it serves."""
+    async def start(cls, key: str, rtf: float, module: str = "tests.fake_aimlapi") -> Fake:
+        """Start ``python -m <module>`` and wait until it serves."""
         port = free_port()
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "tests.fake_aimlapi",
+            module,
             "--port",
             str(port),
             "--key",
@@ -112,26 +112,32 @@ class PieceRecorder:
     """Records the text and the audio of every synthesis request Aura TTS makes (its pieces)."""
 
     def __init__(self) -> None:
-        """Wrap AuraClient.async_stream_audio."""
+        """Wrap SpeechClient.async_stream_audio (both accounts' clients)."""
         from custom_components.aura_tts.aura.audio import AudioFormat
-        from custom_components.aura_tts.aura.client import AuraClient
+        from custom_components.aura_tts.aura.synthesis import SpeechClient
 
         self.texts: list[str] = []
         self.audio: list[bytearray] = []
-        original = AuraClient.async_stream_audio
+        original = SpeechClient.async_stream_audio
         recorder = self
 
         async def recording(
-            self: AuraClient, voice_id: str, text: str, audio_format: AudioFormat
+            self: SpeechClient,
+            voice_id: str,
+            text: str,
+            audio_format: AudioFormat,
+            *,
+            speed: float | None = None,
         ) -> AsyncGenerator[bytes]:
             recorder.texts.append(text)
             recorder.audio.append(audio := bytearray())
-            async with contextlib.aclosing(original(self, voice_id, text, audio_format)) as chunks:
+            chunks = original(self, voice_id, text, audio_format, speed=speed)
+            async with contextlib.aclosing(chunks):
                 async for chunk in chunks:
                     audio += chunk
                     yield chunk
 
-        AuraClient.async_stream_audio = recording  # type: ignore[method-assign]
+        SpeechClient.async_stream_audio = recording  # type: ignore[method-assign]
 
 
 class FfmpegCounter:
@@ -179,20 +185,20 @@ async def _start_hass(config_dir: Path) -> Any:
     return hass
 
 
-async def _add_entry(hass: Any, fake: Fake) -> str:
+async def _add_entry(
+    hass: Any, fake: Fake, service: str = "aimlapi", voice: str = "#g1_aura-2-thalia-en"
+) -> str:
     """Add an Aura TTS entry through the config flow; return its TTS entity ID."""
     from homeassistant.helpers import entity_registry as er
 
     flow = await hass.config_entries.flow.async_init("aura_tts", context={"source": "user"})
     flow = await hass.config_entries.flow.async_configure(
-        flow["flow_id"], {"next_step_id": "aimlapi"}
+        flow["flow_id"], {"next_step_id": service}
     )
     flow = await hass.config_entries.flow.async_configure(
         flow["flow_id"], {"api_key": fake.key, "advanced": {"base_url": fake.url}}
     )
-    flow = await hass.config_entries.flow.async_configure(
-        flow["flow_id"], {"voice": "#g1_aura-2-thalia-en"}
-    )
+    flow = await hass.config_entries.flow.async_configure(flow["flow_id"], {"voice": voice})
     await hass.async_block_till_done()
     entries = er.async_entries_for_config_entry(er.async_get(hass), flow["result"].entry_id)
     [speech] = [entry.entity_id for entry in entries if entry.domain == "tts"]
@@ -459,6 +465,7 @@ async def run(runs: int) -> list[tuple[str, str, str]]:
     recorder = PieceRecorder()
     realistic = await Fake.start("bench-key-realistic", REALISTIC_RTF)
     fast = await Fake.start("bench-key-fast", FAST_RTF)
+    deepgram = await Fake.start("bench-key-deepgram", REALISTIC_RTF, "tests.fake_deepgram")
     port = free_port()
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="aura-bench-", ignore_cleanup_errors=True) as tmp:
@@ -469,7 +476,9 @@ async def run(runs: int) -> list[tuple[str, str, str]]:
                 bench = Bench(hass, port, session)
                 entity = await _add_entry(hass, realistic)
                 fast_entity = await _add_entry(hass, fast)
+                deepgram_entity = await _add_entry(hass, deepgram, "deepgram", "aura-2-thalia-en")
                 await bench.speak(entity, "Warm up.")  # first-use imports are not measured
+                await bench.speak(deepgram_entity, "Warm up.")
 
                 say: list[Timing] = []
                 api: list[float] = []
@@ -499,6 +508,7 @@ async def run(runs: int) -> list[tuple[str, str, str]]:
                     runs,
                     lambda: bench.assist(entity, streamed=True, sentences=MARKDOWN_ANSWER),
                 )
+                rows += await _deepgram_rows(runs, bench, entity, deepgram_entity, streamed)
                 rows.append(
                     (
                         "Assist, the same answer in Markdown (bold, a list, an emoji, a link): "
@@ -547,9 +557,31 @@ async def run(runs: int) -> list[tuple[str, str, str]]:
                     )
         finally:
             await hass.async_stop()
-            for fake in (realistic, fast):
+            for fake in (realistic, fast, deepgram):
                 await fake.stop()
     return rows
+
+
+async def _deepgram_rows(
+    runs: int, bench: Bench, entity: str, deepgram_entity: str, aimlapi_assist: list[float]
+) -> list[tuple[str, str, str]]:
+    """The same announcement and Assist answer with a Deepgram account, next to the AI/ML
+    API's: both fakes have the same timings, so the difference is each client's overhead."""
+    say = [await bench.speak(entity, bench.unique(ANNOUNCEMENT)) for _ in range(runs)]
+    deepgram = [await bench.speak(deepgram_entity, bench.unique(ANNOUNCEMENT)) for _ in range(runs)]
+    assist = await _repeat(runs, lambda: bench.assist(deepgram_entity, streamed=True))
+    return [
+        (
+            "Deepgram account, 20 s announcement (mp3): first audio byte from HA",
+            _ms([t.first_byte for t in deepgram]),
+            f"{_ms([t.first_byte for t in say])} with the AI/ML API (same fake timings)",
+        ),
+        (
+            "Deepgram account, Assist at 20 tokens/s: first sentence written -> first byte",
+            _ms(assist),
+            f"{_ms(aimlapi_assist)} with the AI/ML API",
+        ),
+    ]
 
 
 async def _costs(
