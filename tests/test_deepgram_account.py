@@ -34,6 +34,7 @@ from custom_components.aura_tts.const import (
 from custom_components.aura_tts.diagnostics import async_get_config_entry_diagnostics
 from custom_components.aura_tts.flow_forms import key_fingerprint, profile_data
 from custom_components.aura_tts.voice_catalogue import REFRESH_INTERVAL
+from e2e.e2e_speaker.media_player import Speaker
 from e2e.e2e_speaker.tts import FallbackVoice
 from tests.audio_checks import decoded_seconds, flac_test, ogg_pages, probe
 from tests.fake_aimlapi import FakeAimlApi
@@ -41,6 +42,7 @@ from tests.fake_aimlapi.sound import speech_seconds
 from tests.fake_deepgram import FakeDeepgram
 from tests.helpers import ENTITY_ID, add_profile, change_profile, collect, speak, tts_audio
 from tests.test_fallback import fallback_voice  # noqa: F401 - the fixture, used by name
+from tests.test_services import BOTH, played_out
 
 API_KEY = "test-key"
 GERMAN = "Die Waschmaschine ist fertig."
@@ -146,6 +148,29 @@ async def test_a_refused_key_at_start_asks_for_a_new_deepgram_key(
     assert flow["context"]["source"] == "reauth"
     form = await hass.config_entries.flow.async_configure(flow["flow_id"])
     assert (form["description_placeholders"] or {})["service"] == "Deepgram"
+
+
+async def test_reconfigure_checks_the_new_key_with_deepgram(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, fake_deepgram: FakeDeepgram
+) -> None:
+    """Fails if reconfigure checks a Deepgram entry's key as an AI/ML API key."""
+    fake_deepgram.keys["second-key"] = 7.0
+    form = await setup_entry.start_reconfigure_flow(hass)
+    assert (form["description_placeholders"] or {})["service"] == "Deepgram"
+    server = {"advanced": {CONF_BASE_URL: fake_deepgram.url}}
+    wrong = await hass.config_entries.flow.async_configure(
+        form["flow_id"], {CONF_API_KEY: "wrong-key", **server}
+    )
+    assert wrong["errors"] == {"base": "deepgram_invalid_auth"}
+    done = await hass.config_entries.flow.async_configure(
+        form["flow_id"], {CONF_API_KEY: "second-key", **server}
+    )
+    await hass.async_block_till_done()
+    assert done["reason"] == "reconfigure_successful"
+    assert setup_entry.data[CONF_API_KEY] == "second-key"
+    assert setup_entry.data[CONF_SERVICE] == SERVICE_DEEPGRAM
+    assert setup_entry.state is ConfigEntryState.LOADED
+    assert fake_deepgram.requests[-1].headers["Authorization"] == "Token second-key"
 
 
 # -- languages ------------------------------------------------------------------------------
@@ -290,6 +315,46 @@ async def test_the_profile_form_offers_speed_only_where_it_can_be_made(
     assert done["type"] is FlowResultType.CREATE_ENTRY
     [profile] = [s for s in setup_entry.subentries.values() if s.title == "Küche"]
     assert profile.data["speed"] == 1.3
+
+
+async def test_announce_in_spanish_on_two_speakers_at_a_speed(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    fake_deepgram: FakeDeepgram,
+    players: dict[str, Speaker],
+) -> None:
+    """aura_tts.announce with a Deepgram profile: one synthesis by a Spanish voice at the
+    speed the call names, heard on both speakers; a German voice at a speed is refused
+    before any speaker is touched."""
+    message = "La cena está lista."
+    await hass.services.async_call(
+        DOMAIN,
+        "announce",
+        {"entity_id": BOTH, "message": message, "language": "es", "speed": 1.2},
+        blocking=True,
+    )
+    await played_out(hass, players)
+    [request] = fake_deepgram.tts_requests()
+    assert request.query["model"].endswith("-es")
+    assert request.query["speed"] == "1.2"
+    for player in players.values():
+        assert player.plays[0]["seconds"] == pytest.approx(speech_seconds(message) / 1.2, abs=0.15)
+    with pytest.raises(ServiceValidationError) as refused:
+        await hass.services.async_call(
+            DOMAIN,
+            "announce",
+            {
+                "entity_id": BOTH,
+                "message": GERMAN,
+                "voice": "aura-2-julius-de",
+                "language": "de",
+                "speed": 1.2,
+            },
+            blocking=True,
+        )
+    assert refused.value.translation_key == "speed_not_supported"
+    assert [len(p.plays) for p in players.values()] == [1, 1]
+    assert len(fake_deepgram.tts_requests()) == 1
 
 
 # -- formats and long text ---------------------------------------------------------------

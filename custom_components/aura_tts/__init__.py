@@ -58,7 +58,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: AuraConfigEntry) -> bool
     # failed poll leaves the account sensors unavailable and is retried on its schedule.
     await account.async_refresh()
     entry.runtime_data = AuraRuntimeData(
-        client, ServiceHealth(), account, SpokenCharacters(), _profiles(entry), dict(entry.data)
+        client,
+        ServiceHealth(client.service),
+        account,
+        SpokenCharacters(),
+        _profiles(entry),
+        dict(entry.data),
     )
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

@@ -30,12 +30,13 @@ _RECENT: Final = 20
 
 @dataclass
 class ServiceHealth:
-    """Availability of the speech service as seen by one config entry.
+    """Availability of the account's speech service as seen by one config entry.
 
     The first outage is logged as one warning and the recovery as one info line, however
     many requests fail in between (Home Assistant's log-when-unavailable rule).
     """
 
+    service: str = "AI/ML API"  # named in the log lines
     available: bool = True
     failures: Counter[str] = field(default_factory=Counter)
     recent: deque[tuple[datetime, str]] = field(default_factory=lambda: deque(maxlen=_RECENT))
@@ -44,7 +45,7 @@ class ServiceHealth:
     def record_success(self) -> None:
         """The service answered with audio."""
         if not self.available:
-            _LOGGER.info("The speech service is answering again")
+            _LOGGER.info("%s is answering again", self.service)
             self.available = True
         self.last_success = datetime.now(UTC)
 
@@ -53,7 +54,7 @@ class ServiceHealth:
         self.failures[kind] += 1
         self.recent.append((datetime.now(UTC), kind))
         if kind in OUTAGE_KINDS and self.available:
-            _LOGGER.warning("The speech service cannot be used right now: %s", error)
+            _LOGGER.warning("%s cannot be used right now: %s", self.service, error)
             self.available = False
 
     def as_dict(self) -> dict[str, Any]:

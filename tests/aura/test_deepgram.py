@@ -13,6 +13,7 @@ from custom_components.aura_tts.aura import (
     AudioFormat,
     AuthenticationError,
     BadRequestError,
+    ForbiddenError,
     InsufficientCreditError,
     MissingScopeError,
     RateLimitError,
@@ -124,6 +125,14 @@ async def test_errors_become_typed_errors_with_deepgrams_words(
     with pytest.raises(MissingScopeError, match="may not make requests"):
         await good.async_synthesize("aura-2-thalia-en", "Hi.", AudioFormat("mp3"))
     fake_deepgram.scopes.clear()
+    fake_deepgram.add_fault(
+        "status",
+        status=403,
+        body={"err_code": "INSUFFICIENT_PERMISSIONS", "err_msg": "No access to the model."},
+    )
+    with pytest.raises(ForbiddenError, match="No access to the model") as no_access:
+        await good.async_synthesize("aura-2-thalia-en", "Hi.", AudioFormat("mp3"))
+    assert type(no_access.value) is ForbiddenError  # not the key's fault: no new key asked
     fake_deepgram.keys["test-key"] = 0.0
     with pytest.raises(InsufficientCreditError, match="enough credits"):
         await good.async_synthesize("aura-2-thalia-en", "Hi.", AudioFormat("mp3"))

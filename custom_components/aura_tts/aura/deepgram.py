@@ -145,7 +145,13 @@ class DeepgramClient(SpeechClient):
         return Balance(round(amount, 6), units.pop())
 
     async def _explain_forbidden(self, err: ForbiddenError) -> ForbiddenError:
-        """Deepgram's 403 on speech: the key (or its project) may not use the voice."""
+        """Deepgram's 403 on speech: the key may not make requests (its role or scopes).
+
+        Unless Deepgram says it is the project's access to the model: then the key is not
+        at fault, and no new key is asked for.
+        """
+        if "model" in str(err).lower():
+            return err
         return MissingScopeError(str(err))
 
     async def _stream_once(

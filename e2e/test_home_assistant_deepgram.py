@@ -1,6 +1,7 @@
 """A Deepgram account in a real Home Assistant (2026.11.0), against the fake Deepgram.
 
-Runs after test_real_home_assistant.py (its entry stays): the second account of the house.
+Runs before test_real_home_assistant.py (whose last test stops Home Assistant and reads the
+whole log); its entry stays, a second account in the house for the tests after it.
 Set up through the REST flow API as the frontend does, then German without naming the
 language, Voice PE's FLAC, a profile at speed 1.3, an announcement in Spanish on two
 speakers, the balance; and no WARNING naming the integration in Home Assistant's log.
