@@ -470,7 +470,7 @@ EXPECTED_WARNINGS = (
     # The fallback test: the fallback's one warning, and the service's "unavailable" line
     # (logged once when it goes, as Home Assistant asks of integrations).
     "speaks the message instead",
-    "The AI/ML API cannot be used right now",
+    "AI/ML API cannot be used right now",
     # The re-authentication test: Home Assistant's own words when the poll's key is refused.
     "Authentication failed while fetching aura_tts account data",
 )

@@ -15,9 +15,11 @@ import wave
 DECODE_RATE = 24000
 
 
-def decoded_seconds(audio: bytes, input_format: str | None = None) -> float:
+def decoded_seconds(
+    audio: bytes, input_format: str | None = None, input_rate: int | None = None
+) -> float:
     """Duration of any audio file, as ffmpeg decodes it (see decoded_pcm)."""
-    return len(decoded_pcm(audio, input_format)) / 2 / DECODE_RATE
+    return len(decoded_pcm(audio, input_format, input_rate)) / 2 / DECODE_RATE
 
 
 def leading_silence_seconds(audio: bytes, below_dbfs: float = -60.0) -> float:
@@ -28,8 +30,12 @@ def leading_silence_seconds(audio: bytes, below_dbfs: float = -60.0) -> float:
     return loud / DECODE_RATE
 
 
-def decoded_pcm(audio: bytes, input_format: str | None = None) -> bytes:
+def decoded_pcm(
+    audio: bytes, input_format: str | None = None, input_rate: int | None = None
+) -> bytes:
     """Any audio file as ffmpeg decodes it: 16-bit mono PCM at DECODE_RATE.
+
+    A raw stream (no container) needs its ``input_format`` and ``input_rate`` told.
 
     Raises CalledProcessError when ffmpeg reports any error while decoding. One exception: a
     streamed WAV (its header says "unknown length", 0xFFFFFFFF, as Home Assistant's own
@@ -41,6 +47,8 @@ def decoded_pcm(audio: bytes, input_format: str | None = None) -> bytes:
     command += [] if streamed_wav else ["-xerror"]
     if input_format:
         command += ["-f", input_format]
+    if input_rate:
+        command += ["-ar", str(input_rate), "-ac", "1"]
     command += ["-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", str(DECODE_RATE), "pipe:1"]
     result = subprocess.run(command, input=audio, capture_output=True, check=True)
     problems = [

@@ -1,9 +1,9 @@
 """The flows of Aura TTS: the entry, its options, and its voice profiles (subentries).
 
 The entry: which account (the AI/ML API or Deepgram), its API key, checked before anything
-is stored, then a voice. A profile is its
-own TTS entity (and device), named after it, so Assist pipelines and automations pick a
-voice by name. What the forms ask, and how answers are stored, is in flow_forms.py.
+is stored, then a voice. A profile is its own TTS entity (and device), named after it, so
+Assist pipelines and automations pick a voice by name. What the forms ask, and how answers
+are stored, is in flow_forms.py.
 """
 
 from __future__ import annotations

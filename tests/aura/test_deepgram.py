@@ -20,7 +20,7 @@ from custom_components.aura_tts.aura import (
     SpeechStream,
     plan_output,
 )
-from custom_components.aura_tts.aura.audio import FORMATS
+from custom_components.aura_tts.aura.audio import ENCODINGS, FORMATS
 from custom_components.aura_tts.aura.errors import BadResponseError
 from custom_components.aura_tts.aura.voices import catalogue_from_models
 from tests.audio_checks import decoded_seconds, flac_test, probe
@@ -273,3 +273,40 @@ def test_models_without_a_region_or_gender_still_make_voices() -> None:
     assert catalogue.default_voice_id == "aura-2-thalia-en"
     with pytest.raises(ValueError, match="no Aura voice"):
         catalogue_from_models({"tts": []})
+
+
+def _every_documented_format() -> list[tuple[str, str | None, int | None]]:
+    """Each encoding x container x sample rate Deepgram's table allows (None: its default)."""
+    combos: list[tuple[str, str | None, int | None]] = []
+    for encoding, spec in ENCODINGS.items():
+        rates: list[int | None] = list(spec.sample_rates) if spec.rate_configurable else [None]
+        for container in spec.containers or (None,):
+            combos += [(encoding, container, rate) for rate in rates]
+    return combos
+
+
+RAW_INPUT = {"linear16": "s16le", "mulaw": "mulaw", "alaw": "alaw"}
+
+
+@pytest.mark.parametrize(("encoding", "container", "rate"), _every_documented_format())
+async def test_every_documented_combination_is_served_and_decodes(
+    session: aiohttp.ClientSession,
+    fake_deepgram: FakeDeepgram,
+    encoding: str,
+    container: str | None,
+    rate: int | None,
+) -> None:
+    """The fake makes what Deepgram's table allows, and the client asks for it as Deepgram
+    documents (query parameters): decoded by ffmpeg at the length the text takes."""
+    audio_format = AudioFormat(encoding, container, rate)
+    client = deepgram_client_for(session, fake_deepgram)
+    audio = await client.async_synthesize("aura-2-livia-it", "Buongiorno a tutti.", audio_format)
+    [request] = fake_deepgram.tts_requests()
+    assert request.query == {"model": "aura-2-livia-it", **audio_format.request_fields()}
+    if container == "none":  # a raw stream carries no format or rate: ffmpeg is told them
+        seconds = decoded_seconds(audio, RAW_INPUT[encoding], rate)
+    else:
+        seconds = decoded_seconds(audio)
+    assert seconds == pytest.approx(speech_seconds("Buongiorno a tutti."), abs=0.1)
+    if encoding == "flac":
+        flac_test(audio)
