@@ -76,27 +76,42 @@ async def fake_deepgram(socket_enabled: None) -> AsyncGenerator[FakeDeepgram]:
     await runner.cleanup()
 
 
-@pytest.fixture
-def config_entry(hass: HomeAssistant, fake_api: FakeAimlApi) -> MockConfigEntry:
-    """A config entry for the fake API, added to Home Assistant but not set up."""
+def add_entry(
+    hass: HomeAssistant,
+    url: str,
+    voice: str = "#g1_aura-2-thalia-en",
+    *,
+    title: str = "Aura TTS",
+    **data: str,
+) -> MockConfigEntry:
+    """An entry of the test key at ``url`` with one profile of ``voice``, added, not set up.
+
+    The profile is titled "Aura TTS", so its entity is tts.aura_tts_speech (helpers.ENTITY_ID).
+    ``data``: more of the entry's data (``service="deepgram"``).
+    """
     entry = MockConfigEntry(
         domain=DOMAIN,
-        title="Aura TTS",
+        title=title,
         version=2,
         unique_id=key_fingerprint(API_KEY),
-        data={CONF_API_KEY: API_KEY, CONF_BASE_URL: fake_api.url},
+        data={CONF_API_KEY: API_KEY, CONF_BASE_URL: url, **data},
         subentries_data=[
-            # Titled like the entry, so its entity is tts.aura_tts_speech (helpers.ENTITY_ID).
             ConfigSubentryData(
                 subentry_type=SUBENTRY_PROFILE,
                 title="Aura TTS",
-                data=profile_data("#g1_aura-2-thalia-en"),
+                data=profile_data(voice),
                 unique_id=None,
             )
         ],
     )
     entry.add_to_hass(hass)
     return entry
+
+
+@pytest.fixture
+def config_entry(hass: HomeAssistant, fake_api: FakeAimlApi) -> MockConfigEntry:
+    """A config entry for the fake API, added to Home Assistant but not set up."""
+    return add_entry(hass, fake_api.url)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import Any
 
 from homeassistant.components import tts
 from homeassistant.components.tts.helper import get_engine_instance
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigSubentryData
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -29,14 +29,13 @@ from custom_components.aura_tts.const import (
     CONF_SERVICE,
     DOMAIN,
     SERVICE_DEEPGRAM,
-    SUBENTRY_PROFILE,
 )
 from custom_components.aura_tts.diagnostics import async_get_config_entry_diagnostics
-from custom_components.aura_tts.flow_forms import key_fingerprint, profile_data
 from custom_components.aura_tts.voice_catalogue import REFRESH_INTERVAL
 from e2e.e2e_speaker.media_player import Speaker
 from e2e.e2e_speaker.tts import FallbackVoice
 from tests.audio_checks import decoded_seconds, flac_test, ogg_pages, probe
+from tests.conftest import add_entry
 from tests.fake_aimlapi import FakeAimlApi
 from tests.fake_aimlapi.sound import speech_seconds
 from tests.fake_deepgram import FakeDeepgram
@@ -53,23 +52,13 @@ JAPANESE = "洗濯が終わりました。"
 @pytest.fixture
 def config_entry(hass: HomeAssistant, fake_deepgram: FakeDeepgram) -> MockConfigEntry:
     """A Deepgram entry with one English profile (tts.aura_tts_speech), not set up."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
+    return add_entry(
+        hass,
+        fake_deepgram.url,
+        "aura-2-thalia-en",
         title="Aura TTS (Deepgram: Home)",
-        version=2,
-        unique_id=key_fingerprint(API_KEY),
-        data={CONF_API_KEY: API_KEY, CONF_BASE_URL: fake_deepgram.url, CONF_SERVICE: "deepgram"},
-        subentries_data=[
-            ConfigSubentryData(
-                subentry_type=SUBENTRY_PROFILE,
-                title="Aura TTS",
-                data=profile_data("aura-2-thalia-en"),
-                unique_id=None,
-            )
-        ],
+        service=SERVICE_DEEPGRAM,
     )
-    entry.add_to_hass(hass)
-    return entry
 
 
 def models_spoken(fake: FakeDeepgram) -> list[str]:
@@ -273,21 +262,7 @@ async def test_the_profiles_speed_leaves_a_stand_in_at_its_own_pace(
 async def test_speed_on_an_ai_ml_api_account_is_refused_with_a_clear_message(
     hass: HomeAssistant, fake_api: FakeAimlApi
 ) -> None:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Aura TTS",
-        version=2,
-        data={CONF_API_KEY: API_KEY, CONF_BASE_URL: fake_api.url},
-        subentries_data=[
-            ConfigSubentryData(
-                subentry_type=SUBENTRY_PROFILE,
-                title="Aura TTS",
-                data=profile_data("#g1_aura-2-thalia-en"),
-                unique_id=None,
-            )
-        ],
-    )
-    entry.add_to_hass(hass)
+    entry = add_entry(hass, fake_api.url)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     with pytest.raises(ServiceValidationError) as refused:

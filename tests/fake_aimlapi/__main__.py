@@ -1,47 +1,10 @@
 """Run the fake AI/ML API.
 
-python -m tests.fake_aimlapi --port 8099 [--ttfb-ms 200] [--rtf 3]
+python -m tests.fake_aimlapi --port 8099 [--ttfb-ms 200] [--rtf 3] [--shape json]
 """
 
-from __future__ import annotations
-
-import argparse
-import asyncio
-import contextlib
-
-from .server import FakeAimlApi, start
-
-
-async def _serve(args: argparse.Namespace) -> None:
-    fake = FakeAimlApi(
-        keys={args.key: args.balance},
-        ttfb=args.ttfb_ms / 1000,
-        rtf=args.rtf,
-        chunk_size=args.chunk_size,
-        response_shape=args.shape,
-    )
-    runner, url = await start(fake, args.host, args.port)
-    print(f"Fake AI/ML API at {url} (API key: {args.key})", flush=True)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
-
-
-def main() -> None:
-    """Parse the command line and serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m tests.fake_aimlapi", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8099)
-    parser.add_argument("--key", default="test-key", help="the API key it accepts")
-    parser.add_argument("--balance", type=float, default=42.5, help="USD; 0 means no credit")
-    parser.add_argument("--ttfb-ms", type=float, default=0.0, help="time to first byte")
-    parser.add_argument("--rtf", type=float, default=None, help="audio seconds per second")
-    parser.add_argument("--chunk-size", type=int, default=4096)
-    parser.add_argument("--shape", choices=["audio", "json"], default="audio")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(parser.parse_args()))
-
+from .cli import main
+from .server import FakeAimlApi
 
 if __name__ == "__main__":
-    main()
+    main(FakeAimlApi, "AI/ML API", "tests.fake_aimlapi", 8099, shapes=["audio", "json"])
