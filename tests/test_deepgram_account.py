@@ -467,3 +467,39 @@ async def test_the_voice_list_is_read_at_start_and_refreshed_daily(
     diagnostics = await async_get_config_entry_diagnostics(hass, config_entry)
     assert diagnostics["client"]["service"] == "Deepgram"
     assert API_KEY not in str(diagnostics)
+
+
+async def test_a_key_for_speech_alone_is_checked_by_speaking_once(
+    hass: HomeAssistant, fake_deepgram: FakeDeepgram
+) -> None:
+    """A key that may not read its project is checked with one one-word synthesis at set-up:
+    accepted when it can speak, refused with Deepgram's words when it cannot."""
+    fake_deepgram.scopes[API_KEY] = frozenset()
+    flow = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    flow = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {"next_step_id": "deepgram"}
+    )
+    answer = {CONF_API_KEY: API_KEY, "advanced": {CONF_BASE_URL: fake_deepgram.url}}
+    refused = await hass.config_entries.flow.async_configure(flow["flow_id"], answer)
+    assert refused["errors"] == {"base": "deepgram_key_without_speech"}
+    fake_deepgram.scopes[API_KEY] = frozenset({"usage:write"})
+    accepted = await hass.config_entries.flow.async_configure(flow["flow_id"], answer)
+    assert accepted["step_id"] == "voice"
+    spoken = [r.body["text"] for r in fake_deepgram.tts_requests() if r.status == 200]
+    assert spoken == ["Hi"]
+
+
+async def test_a_key_that_may_read_but_not_speak_says_so_at_its_first_message(
+    hass: HomeAssistant, config_entry: MockConfigEntry, fake_deepgram: FakeDeepgram
+) -> None:
+    """What the free check cannot tell: the first message fails with Deepgram's advice and
+    Home Assistant asks for a new key."""
+    fake_deepgram.scopes[API_KEY] = frozenset({"project:read", "billing:read"})
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(HomeAssistantError) as failed:
+        await speak(hass, "Hello.", {"preferred_format": "mp3"})
+    assert failed.value.translation_key == "deepgram_key_without_speech"
+    await hass.async_block_till_done()
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "reauth"
