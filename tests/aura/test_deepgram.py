@@ -310,3 +310,25 @@ async def test_every_documented_combination_is_served_and_decodes(
     assert seconds == pytest.approx(speech_seconds("Buongiorno a tutti."), abs=0.1)
     if encoding == "flac":
         flac_test(audio)
+
+
+async def test_balance_answers_that_are_not_deepgrams_are_errors(
+    session: aiohttp.ClientSession, fake_deepgram: FakeDeepgram
+) -> None:
+    """The balance is asked for without a check first (the project is found then), and an
+    answer in two currencies or with a non-number is an error, never a made-up figure."""
+    client = deepgram_client_for(session, fake_deepgram)
+    balance = await client.async_get_balance()
+    assert balance is not None
+    assert balance.amount == 42.5
+    path = f"/v1/projects/{fake_deepgram.project_id}/balances"
+    for body in (
+        {"balances": [{"amount": 1, "units": "usd"}, {"amount": 2, "units": "eur"}]},
+        {"balances": [{"amount": "lots", "units": "usd"}]},
+    ):
+        fake_deepgram.add_fault("status", path=path, status=200, body=body)
+        with pytest.raises(BadResponseError):
+            await client.async_get_balance()
+    fake_deepgram.add_fault("status", path="/v1/models", status=200, body={"tts": "none"})
+    with pytest.raises(BadResponseError):
+        await client.async_refresh_catalogue()

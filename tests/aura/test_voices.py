@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 from custom_components.aura_tts.aura.voices import (
+    AIMLAPI_VOICES,
     VOICES,
     Generation,
     parse_voice_id,
-    supported_languages,
-    voices_for_language,
 )
 
 SEEDS = Path(__file__).parent.parent / "fake_aimlapi" / "openapi"
@@ -38,14 +37,15 @@ def test_labels_and_languages() -> None:
     assert thalia.label == "Thalia — Aura 2 · English (US) · feminine"
     assert "older" in VOICES["#g1_aura-asteria-en"].label
     assert VOICES["#g1_aura-2-celeste-es"].language == "es-CO"
-    assert {"en", "en-US", "en-GB", "en-AU", "es", "es-MX"} <= set(supported_languages())
+    languages = set(AIMLAPI_VOICES.supported_languages())
+    assert {"en", "en-US", "en-GB", "en-AU", "es", "es-MX"} <= languages
 
 
 def test_voices_for_language() -> None:
-    assert {v.base_language for v in voices_for_language("es")} == {"es"}
-    british = voices_for_language("en-GB")
+    assert {v.base_language for v in AIMLAPI_VOICES.voices_for_language("es")} == {"es"}
+    british = AIMLAPI_VOICES.voices_for_language("en-GB")
     assert [v.language for v in british[:4]] == ["en-GB"] * 4
-    assert voices_for_language("fr") == []
+    assert AIMLAPI_VOICES.voices_for_language("fr") == []
 
 
 def test_parse_voice_id() -> None:

@@ -72,11 +72,7 @@ from .voices import (
     Catalogue,
     Generation,
     Voice,
-    default_language_of,
     parse_voice_id,
-    stand_in_voice,
-    supported_languages,
-    voices_for_language,
 )
 
 __all__ = [
@@ -129,7 +125,6 @@ __all__ = [
     "Voice",
     "VoiceRejectedError",
     "chime_audio",
-    "default_language_of",
     "format_pronunciations",
     "is_local_host",
     "joined",
@@ -143,7 +138,4 @@ __all__ = [
     "pronouncer",
     "silence_audio",
     "spoken_text",
-    "stand_in_voice",
-    "supported_languages",
-    "voices_for_language",
 ]

@@ -357,33 +357,6 @@ def _tag(language: str) -> str:
     return f"{base.lower()}-{region.upper()}" if region else base.lower()
 
 
-# The AI/ML API's catalogue, for callers that have no account at hand.
-def default_language_of(voice_id: str, supported: list[str]) -> str:
-    """The language tag a voice speaks, as precisely as ``supported`` has it."""
-    voice = parse_voice_id(voice_id)
-    if voice is None:
-        return DEFAULT_LANGUAGE
-    for tag in (voice.language, voice.base_language):
-        if tag in supported:
-            return tag
-    return DEFAULT_LANGUAGE
-
-
-def stand_in_voice(default: Voice, language: str) -> Voice | None:
-    """The AI/ML API voice that speaks ``language`` in place of ``default``."""
-    return AIMLAPI_VOICES.stand_in_voice(default, language)
-
-
-def supported_languages() -> list[str]:
-    """Every language tag the AI/ML API's catalogue covers."""
-    return AIMLAPI_VOICES.supported_languages()
-
-
-def voices_for_language(language: str) -> list[Voice]:
-    """The AI/ML API's voices that speak ``language`` (see Catalogue.voices_for_language)."""
-    return AIMLAPI_VOICES.voices_for_language(language)
-
-
 def parse_voice_id(voice_id: str) -> Voice | None:
     """The voice an ID of either form names, from either catalogue; None when malformed.
 
