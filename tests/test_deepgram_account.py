@@ -24,6 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.aura_tts.aura.audio import FORMATS
+from custom_components.aura_tts.aura.chime import CHIMES
 from custom_components.aura_tts.const import (
     CONF_BASE_URL,
     CONF_SERVICE,
@@ -349,6 +350,29 @@ async def test_every_speaker_format_decodes(
         flac_test(audio)
     assert wanted.replace("opus", "ogg") in probe(audio)["format_name"]
     assert models_spoken(fake_deepgram) == ["aura-2-agathe-fr"]
+
+
+@pytest.mark.parametrize("wanted", ["ogg", "flac"])
+async def test_a_chime_before_deepgrams_words_is_one_file(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, fake_deepgram: FakeDeepgram, wanted: str
+) -> None:
+    """Spanish with the bell before and after, in Ogg Opus and FLAC: chime + words + chime,
+    one file that ffmpeg decodes whole (and `flac --test` passes). Fails if Deepgram's audio
+    is joined as a second Ogg stream or a second FLAC header."""
+    message = "Hay alguien en la puerta."
+    audio = await speak(
+        hass,
+        message,
+        {"preferred_format": wanted, "chime": "bell", "chime_after": "bell"},
+        language="es",
+    )
+    expected = speech_seconds(message) + 2 * CHIMES["bell"].length
+    assert decoded_seconds(audio) == pytest.approx(expected, abs=0.15)
+    if wanted == "flac":
+        flac_test(audio)
+    else:
+        assert len({serial for _, _, serial, _ in ogg_pages(audio)}) == 1
+    assert models_spoken(fake_deepgram)[0].endswith("-es")
 
 
 async def test_long_text_is_joined_into_one_file(

@@ -112,30 +112,35 @@ class FakeDeepgram(FakeAimlApi):
             return self._error(request, 404, "Not Found")
         return web.json_response(self.models)
 
-    async def _projects(self, request: web.Request) -> web.StreamResponse:
+    async def _management(
+        self, request: web.Request, scope: str, what: str
+    ) -> tuple[str | None, web.StreamResponse | None]:
+        """A management request's key, or the answer that refuses it (a fault, 401, 403)."""
         if fault := self._take_fault(request.path):
-            return await self._fault_answer(request, fault)
+            return None, await self._fault_answer(request, fault)
         key, denied = await self._authorize(request)
         if denied:
-            return denied
+            return None, denied
         assert key is not None
-        if not self._may(key, "project:read"):
-            return self._error(request, 403, "This key may not read projects.")
+        if not self._may(key, scope):
+            return None, self._error(request, 403, f"This key may not read {what}.")
+        return key, None
+
+    async def _projects(self, request: web.Request) -> web.StreamResponse:
+        _, refused = await self._management(request, "project:read", "projects")
+        if refused:
+            return refused
         return web.json_response(
             {"projects": [{"project_id": self.project_id, "name": self.project_name}]}
         )
 
     async def _balances(self, request: web.Request) -> web.StreamResponse:
-        if fault := self._take_fault(request.path):
-            return await self._fault_answer(request, fault)
-        key, denied = await self._authorize(request)
-        if denied:
-            return denied
+        key, refused = await self._management(request, "billing:read", "balances")
+        if refused:
+            return refused
         assert key is not None
         if request.match_info["project_id"] != self.project_id:
             return self._error(request, 404, "Project not found.")
-        if not self._may(key, "billing:read"):
-            return self._error(request, 403, "This key may not read balances.")
         balances = []
         if self.balances:
             balances.append(
